@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PlumblineConfig(AppConfig):
+    name = "plumbline"
+    verbose_name = "Plumb line"

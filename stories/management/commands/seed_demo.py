@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from teams.demo import seed_people
+
+
+class Command(BaseCommand):
+    help = "Loads the demo company (Tidewell Energy). Running it again changes nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Load the demo even though DEBUG is off (never on a real company's database).",
+        )
+
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "DEBUG is off, so this looks like production: the demo company was not loaded. "
+                "Pass --force if you really want demo users with a known password here."
+            )
+        people = seed_people()
+        self.stdout.write(self.style.SUCCESS(f"Demo company ready: {len(people)} demo people."))

@@ -1,0 +1,134 @@
+"""The vocabulary of access: who is in which team, with which role, and who leads whom.
+
+Every app decides about its own objects in its own permissions.py using only these
+functions. They answer from one query per request: a user's memberships are read once
+and kept on the user object for the rest of the request.
+"""
+
+from dataclasses import dataclass
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+
+from teams.models import Membership, Team, User
+
+MARKETING = Team.Function.MARKETING
+SALES = Team.Function.SALES
+MANAGEMENT = Team.Function.MANAGEMENT
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a user stands: their teams, the functions of those teams, the teams they lead."""
+
+    team_ids: frozenset[int]
+    functions: frozenset[str]
+    led_team_ids: frozenset[int]
+    led_functions: frozenset[str]
+
+
+_NOBODY = Standing(frozenset(), frozenset(), frozenset(), frozenset())
+
+
+def standing(user) -> Standing:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return _NOBODY
+    cached = getattr(user, "_standing", None)
+    if cached is None:
+        rows = list(
+            Membership.objects.filter(user_id=user.pk).values_list(
+                "team_id", "team__function", "role"
+            )
+        )
+        cached = Standing(
+            team_ids=frozenset(team for team, _, _ in rows),
+            functions=frozenset(function for _, function, _ in rows),
+            led_team_ids=frozenset(team for team, _, role in rows if role == "lead"),
+            led_functions=frozenset(function for _, function, role in rows if role == "lead"),
+        )
+        user._standing = cached
+    return cached
+
+
+def forget_standing(user) -> None:
+    """Call after changing someone's memberships within the same request."""
+    user.__dict__.pop("_standing", None)
+
+
+def is_admin(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
+
+
+def is_manager(user) -> bool:
+    """Managers (members of a management team) and admins."""
+    return is_admin(user) or MANAGEMENT in standing(user).functions
+
+
+def is_marketing(user) -> bool:
+    return MARKETING in standing(user).functions
+
+
+def is_sales(user) -> bool:
+    return SALES in standing(user).functions
+
+
+def is_lead(user, function: str | None = None) -> bool:
+    """Leads any team, or a team of the given function."""
+    led = standing(user).led_functions
+    return bool(led) if function is None else function in led
+
+
+def has_team(user) -> bool:
+    return bool(standing(user).team_ids)
+
+
+def shares_team(user, other: User) -> bool:
+    return bool(standing(user).team_ids & standing(other).team_ids)
+
+
+def leads(lead, member: User) -> bool:
+    """True when `lead` leads a team that `member` belongs to."""
+    led = standing(lead).led_team_ids
+    return bool(led) and bool(led & standing(member).team_ids)
+
+
+def led_member_ids(lead) -> set[int]:
+    """Everyone in the teams `lead` leads, the lead included."""
+    led = standing(lead).led_team_ids
+    if not led:
+        return set()
+    return set(
+        Membership.objects.filter(team_id__in=led).values_list("user_id", flat=True).distinct()
+    )
+
+
+def may_manage_people(user) -> bool:
+    return is_admin(user)
+
+
+def role_label(user) -> str:
+    """A short description of where someone stands, for the navigation bar."""
+    if is_admin(user):
+        return "Admin"
+    if is_manager(user):
+        return "Manager"
+    parts = []
+    for function, name in ((MARKETING, "Marketing"), (SALES, "Sales")):
+        if function in standing(user).functions:
+            parts.append(f"{name} lead" if is_lead(user, function) else name)
+    return " · ".join(parts) or "No team yet"
+
+
+def require(predicate):
+    """View decorator: 403 unless predicate(user) holds. Use the app's own predicates."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not predicate(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,66 @@
+"""Shared fixtures: the cast of named people every test can rely on.
+
+The cast is created once per test session inside the test database; tests that run in a
+transaction see it for free. Live-server (browser) tests empty the database after
+themselves, so the `cast` fixture re-creates it whenever it is missing.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+
+from teams.models import Membership, Team, User
+from tests.factories import MembershipFactory, TeamFactory, UserFactory
+
+# name → (team slug, team function, role); None for people without a team.
+CAST = {
+    "marketer": ("marketing", Team.Function.MARKETING, Membership.Role.MEMBER),
+    "marketing_lead": ("marketing", Team.Function.MARKETING, Membership.Role.LEAD),
+    "rep": ("sales-north", Team.Function.SALES, Membership.Role.MEMBER),
+    "teammate": ("sales-north", Team.Function.SALES, Membership.Role.MEMBER),
+    "sales_lead": ("sales-north", Team.Function.SALES, Membership.Role.LEAD),
+    "other_rep": ("sales-south", Team.Function.SALES, Membership.Role.MEMBER),
+    "manager": ("leadership", Team.Function.MANAGEMENT, Membership.Role.MEMBER),
+    "admin": None,
+    "outsider": None,
+}
+
+
+def build_cast() -> None:
+    for name, placement in CAST.items():
+        user = UserFactory(username=name, is_superuser=name == "admin", is_staff=name == "admin")
+        if placement:
+            slug, function, role = placement
+            team = TeamFactory(slug=slug, name=slug.replace("-", " ").title(), function=function)
+            MembershipFactory(user=user, team=team, role=role)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        build_cast()
+
+
+@pytest.fixture
+def cast(request):
+    """The named people, by name: cast.marketer, cast.rep, cast.admin …"""
+    live = "live_server" in request.fixturenames
+    request.getfixturevalue("transactional_db" if live else "db")
+    people = {user.username: user for user in User.objects.filter(username__in=CAST)}
+    if len(people) != len(CAST):
+        build_cast()
+        people = {user.username: user for user in User.objects.filter(username__in=CAST)}
+    return SimpleNamespace(**people)
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) → a test client signed in as that user (None: anonymous)."""
+
+    def sign_in(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return sign_in
