@@ -7,6 +7,13 @@ from teams.permissions import is_manager, is_marketing, is_sales, leads
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def empty_company():
+    """The demo company lands in an empty database, not beside the tests' cast."""
+    User.objects.all().delete()
+    Team.objects.all().delete()
+
+
 def counts():
     return (User.objects.count(), Team.objects.count(), Membership.objects.count())
 
