@@ -5,10 +5,15 @@ The test walks Django's URL resolver, so a new route that is missing from ROUTES
 a path built from the test's objects) and the status code each role must get.
 """
 
+from types import SimpleNamespace
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from stories import services
+from stories.models import Audience
 from tests.factories import UserFactory
+from tests.plumbline.factories import make_draft, make_published
 
 ROLES = ["anonymous", "marketer", "marketing_lead", "rep", "sales_lead", "manager", "admin"]
 SIGNED_IN = ROLES[1:]
@@ -26,8 +31,47 @@ def admins_only(status):
     return {**signed_in(403), "admin": status}
 
 
-# route → (method, path builder, expected status per role). Path builders get a namespace
-# of the test's objects (`o`): o.cast (the named people), o.inactive (a deactivated person).
+def managers_only(status):
+    return {**signed_in(403), "manager": status, "admin": status}
+
+
+def roles(anonymous, marketer, marketing_lead, rep, sales_lead, manager, admin):
+    return dict(
+        zip(
+            ROLES,
+            [anonymous, marketer, marketing_lead, rep, sales_lead, manager, admin],
+            strict=True,
+        )
+    )
+
+
+WRITERS = roles(302, 200, 200, 403, 403, 200, 200)  # marketing, managers, admins
+DECIDERS_ON_UNPUBLISHED = roles(302, 403, 200, 404, 404, 200, 200)
+DECIDERS_ON_PUBLISHED = roles(302, 403, 200, 403, 403, 200, 200)
+
+
+def make_story(o, *, status, author):
+    content = services.StoryContent(
+        title="A story",
+        summary="Told to many.",
+        body="Our local engineer talks about the total cost of ownership.",
+        offer="",
+        channel="web",
+        audiences=[o.audience],
+        pillars=list(o.version.pillars.all()),
+    )
+    story = services.story_create(author=author, version=o.version, content=content)
+    if status in ("in_review", "published"):
+        story = services.story_submit(story=story)
+    if status == "published":
+        story = services.story_publish(story=story, by=o.cast.manager)
+    return story
+
+
+# route → (method, path builder, expected status per role[, POST data builder]). Builders get
+# a namespace of the test's objects (`o`): o.cast (the named people), o.inactive (a
+# deactivated person), o.earlier and o.version (published plumb-line versions, the second
+# current), o.draft (the draft, with o.pillar and o.guardrail).
 ROUTES = {
     "healthz": ("GET", lambda o: "/healthz", everyone(200)),
     "home": ("GET", lambda o: "/", signed_in(200)),
@@ -68,6 +112,115 @@ ROUTES = {
         lambda o: f"/people/{o.inactive.pk}/reactivate/",
         admins_only(302),
     ),
+    # The plumb line
+    "plumbline:current": ("GET", lambda o: "/plumb-line/", signed_in(200)),
+    "plumbline:history": ("GET", lambda o: "/plumb-line/history/", signed_in(200)),
+    "plumbline:compare": (
+        "GET",
+        lambda o: f"/plumb-line/compare/?old={o.earlier.number}&new={o.version.number}",
+        signed_in(200),
+    ),
+    "plumbline:version_detail": (
+        "GET",
+        lambda o: f"/plumb-line/versions/{o.version.number}/",
+        signed_in(200),
+    ),
+    "plumbline:version_export": (
+        "GET",
+        lambda o: f"/plumb-line/versions/{o.version.number}/export.json",
+        managers_only(200),
+    ),
+    "plumbline:version_import": ("GET", lambda o: "/plumb-line/import/", managers_only(200)),
+    "plumbline:check": ("GET", lambda o: "/plumb-line/check/", signed_in(200)),
+    "plumbline:score_help": (
+        "GET",
+        lambda o: "/plumb-line/how-the-score-works/",
+        signed_in(200),
+    ),
+    "plumbline:draft": ("GET", lambda o: "/plumb-line/draft/", managers_only(200)),
+    "plumbline:draft_start": ("POST", lambda o: "/plumb-line/draft/start/", managers_only(302)),
+    "plumbline:draft_edit": ("GET", lambda o: "/plumb-line/draft/statement/", managers_only(200)),
+    "plumbline:draft_publish": ("GET", lambda o: "/plumb-line/draft/publish/", managers_only(200)),
+    "plumbline:draft_discard": ("GET", lambda o: "/plumb-line/draft/discard/", managers_only(200)),
+    **{
+        f"plumbline:{kind}_{action}": row
+        for kind in ("pillar", "guardrail")
+        for action, row in {
+            "create": ("GET", lambda o, k=kind: f"/plumb-line/draft/{k}s/new/", managers_only(200)),
+            "edit": (
+                "GET",
+                lambda o, k=kind: f"/plumb-line/draft/{k}s/{getattr(o, k).pk}/",
+                managers_only(200),
+            ),
+            "delete": (
+                "GET",
+                lambda o, k=kind: f"/plumb-line/draft/{k}s/{getattr(o, k).pk}/delete/",
+                managers_only(200),
+            ),
+            "move": (
+                "POST",
+                lambda o, k=kind: f"/plumb-line/draft/{k}s/{getattr(o, k).pk}/move/",
+                managers_only(302),
+                lambda o: {"direction": "down", "revision": o.draft.revision},
+            ),
+        }.items()
+    },
+    # Stories
+    "stories:library": ("GET", lambda o: "/stories/", signed_in(200)),
+    "stories:story_create": ("GET", lambda o: "/stories/new/", WRITERS),
+    "stories:story_check": (
+        "POST",
+        lambda o: "/stories/check/",
+        WRITERS,
+        lambda o: {"version": o.version.number, "title": "A", "body": "discount"},
+    ),
+    "stories:story_detail": ("GET", lambda o: f"/stories/{o.published.pk}/", signed_in(200)),
+    "stories:story_edit": (
+        "GET",
+        lambda o: f"/stories/{o.draft_story.pk}/edit/",
+        roles(302, 200, 200, 404, 404, 200, 200),
+    ),
+    "stories:story_submit": (
+        "POST",
+        lambda o: f"/stories/{o.draft_story.pk}/submit/",
+        roles(302, 302, 302, 404, 404, 302, 302),
+    ),
+    "stories:story_publish": (
+        "GET",
+        lambda o: f"/stories/{o.in_review.pk}/publish/",
+        DECIDERS_ON_UNPUBLISHED,
+    ),
+    "stories:story_send_back": (
+        "GET",
+        lambda o: f"/stories/{o.in_review.pk}/send-back/",
+        DECIDERS_ON_UNPUBLISHED,
+    ),
+    "stories:story_archive": (
+        "GET",
+        lambda o: f"/stories/{o.published.pk}/archive/",
+        DECIDERS_ON_PUBLISHED,
+    ),
+    "stories:story_revise": (
+        "POST",
+        lambda o: f"/stories/{o.published.pk}/revise/",
+        roles(302, 302, 302, 403, 403, 302, 302),
+    ),
+    "stories:story_revisions": (
+        "GET",
+        lambda o: f"/stories/{o.published.pk}/revisions/",
+        signed_in(200),
+    ),
+    "stories:audience_list": ("GET", lambda o: "/stories/audiences/", WRITERS),
+    "stories:audience_create": (
+        "GET",
+        lambda o: "/stories/audiences/new/",
+        roles(302, 403, 200, 403, 403, 200, 200),
+    ),
+    "stories:audience_edit": (
+        "GET",
+        lambda o: f"/stories/audiences/{o.audience.pk}/",
+        roles(302, 403, 200, 403, 403, 200, 200),
+    ),
     # Django admin: one row for the whole site; its own login page sends people to ours.
     "admin/login/": ("GET", lambda o: "/admin/login/", everyone(302)),
     "admin": ("GET", lambda o: "/admin/", {**signed_in(302), "admin": 200}),
@@ -95,15 +248,23 @@ def test_every_route_is_in_the_table():
 @pytest.mark.django_db
 @pytest.mark.parametrize("route", sorted(ROUTES))
 def test_role_can_reach_route(route, cast, client_for):
-    method, build_path, expected = ROUTES[route]
+    method, build_path, expected, *data = ROUTES[route]
+    build_data = data[0] if data else lambda o: {}
     assert set(expected) == set(ROLES), f"{route}: give a status for every role"
-    objects = type("Objects", (), {})()
-    objects.cast = cast
-    objects.inactive = UserFactory(username="deactivated", is_active=False)
+    o = SimpleNamespace(cast=cast)
+    o.inactive = UserFactory(username="deactivated", is_active=False)
+    o.earlier = make_published(by=cast.manager)
+    o.version = make_published(by=cast.manager, statement="The current statement.")
+    o.draft = make_draft(by=cast.manager)
+    o.pillar, o.guardrail = o.draft.pillars.first(), o.draft.guardrails.first()
+    o.audience = Audience.objects.create(name="Warehouses", kind="target_market")
+    o.published = make_story(o, status="published", author=cast.marketer)
+    o.in_review = make_story(o, status="in_review", author=cast.marketer)
+    o.draft_story = make_story(o, status="draft", author=cast.marketer)
     got = {}
     for role in ROLES:
         client = client_for(None if role == "anonymous" else getattr(cast, role))
-        path = build_path(objects)
-        response = client.post(path) if method == "POST" else client.get(path)
+        path = build_path(o)
+        response = client.post(path, build_data(o)) if method == "POST" else client.get(path)
         got[role] = response.status_code
     assert got == expected

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from plumbline.demo import seed_plumbline
+from stories.demo import seed_stories
 from teams.demo import seed_people
 
 
@@ -21,4 +23,11 @@ class Command(BaseCommand):
                 "Pass --force if you really want demo users with a known password here."
             )
         people = seed_people()
-        self.stdout.write(self.style.SUCCESS(f"Demo company ready: {len(people)} demo people."))
+        version = seed_plumbline(manager=people["manager"])
+        stories = seed_stories(people=people, version=version)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo company ready: {len(people)} demo people, "
+                f"plumb line version {version.number} current, {stories} stories."
+            )
+        )

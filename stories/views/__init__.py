@@ -1,0 +1,1 @@
+"""Views of the stories app, one module per topic."""

@@ -1,0 +1,321 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from plumbline.consistency import check
+from plumbline.diff import text_diff
+from plumbline.models import PlumbLineVersion
+from stories import services
+from stories.forms import PublishForm, SendBackForm, StoryFilterForm, StoryForm
+from stories.markdown import render_markdown
+from stories.models import Story
+from stories.permissions import (
+    get_story_for,
+    may_decide,
+    may_edit_story,
+    may_use_library,
+    may_work_on,
+    may_write_stories,
+    sees_unpublished,
+    visible_stories,
+)
+from teams.permissions import require
+
+PAGE_SIZE = 20
+SORTS = {
+    "-published": ["-published_at", "-updated_at", "-pk"],
+    "published": ["published_at", "updated_at", "pk"],
+    "score": ["score", "-pk"],
+    "-score": ["-score", "-pk"],
+}
+
+
+def _content(form) -> services.StoryContent:
+    data = form.cleaned_data
+    return services.StoryContent(
+        title=data["title"],
+        summary=data["summary"],
+        body=data["body"],
+        offer=data["offer"],
+        channel=data["channel"],
+        audiences=list(data["audiences"]),
+        pillars=list(data["pillars"]),
+    )
+
+
+@require(may_use_library)
+def library(request):
+    user = request.user
+    current = PlumbLineVersion.objects.filter(is_current=True).first()
+    pillar_choices = [(p.key, p.title) for p in current.pillars.all()] if current else []
+    filters = StoryFilterForm(
+        request.GET or None, pillar_choices=pillar_choices, show_status=sees_unpublished(user)
+    )
+    stories = visible_stories(user).select_related("author").prefetch_related("audiences")
+    sort = "-published"
+    if filters.is_valid():
+        data = filters.cleaned_data
+        if data["q"]:
+            stories = stories.filter(
+                Q(title__icontains=data["q"]) | Q(summary__icontains=data["q"])
+            )
+        if data["audience"]:
+            stories = stories.filter(audiences=data["audience"])
+        if data["channel"]:
+            stories = stories.filter(channel=data["channel"])
+        if data["pillar"]:
+            stories = stories.filter(pillars__key=data["pillar"])
+        if data.get("status"):
+            stories = stories.filter(status=data["status"])
+        if data["band"]:
+            stories = stories.filter(band=data["band"])
+        if data["author"]:
+            stories = stories.filter(author=data["author"])
+        sort = data["sort"] or sort
+    stories = stories.distinct().order_by(*SORTS[sort])
+    page = Paginator(stories, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "stories/story_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "may_write": may_write_stories(user),
+            "sees_unpublished": sees_unpublished(user),
+        },
+    )
+
+
+@require(may_write_stories)
+def story_create(request):
+    version = PlumbLineVersion.objects.filter(is_current=True).first()
+    if version is None:
+        messages.error(request, "Publish a plumb line first: every story is held against it.")
+        return redirect("stories:library")
+    form = StoryForm(request.POST or None, version=version)
+    if request.method == "POST" and form.is_valid():
+        story = services.story_create(author=request.user, version=version, content=_content(form))
+        messages.success(request, "Story saved as a draft.")
+        return redirect(story)
+    report = _report_for(request.POST, version) if request.method == "POST" else None
+    return render(
+        request,
+        "stories/story_form.html",
+        {"form": form, "version": version, "report": report},
+    )
+
+
+def story_detail(request, pk):
+    story = get_story_for(request.user, pk)
+    user = request.user
+    return render(
+        request,
+        "stories/story_detail.html",
+        {
+            "story": story,
+            "body": render_markdown(story.body),
+            "offer": render_markdown(story.offer),
+            "report": story.report,
+            "audiences": story.audiences.all(),
+            "pillars": story.pillars.all(),
+            "pending": story.replacements.filter(
+                status__in=[Story.Status.DRAFT, Story.Status.IN_REVIEW]
+            ).first()
+            if sees_unpublished(user)
+            else None,
+            "may_edit": may_edit_story(user, story),
+            "may_work_on": may_work_on(user, story),
+            "may_decide": may_decide(user),
+        },
+    )
+
+
+def story_edit(request, pk):
+    story = get_story_for(request.user, pk, edit=True)
+    version = story.plumbline_version
+    form = StoryForm(request.POST or None, instance=story, version=version)
+    if request.method == "POST" and form.is_valid():
+        lock_version = form.cleaned_data["lock_version"] or story.lock_version
+        try:
+            services.story_save(
+                story=story, content=_content(form), lock_version=lock_version, by=request.user
+            )
+        except services.StoryConflict as conflict:
+            saved = conflict.saved
+            data = request.POST.copy()
+            data["lock_version"] = saved.lock_version
+            form = StoryForm(data, instance=saved, version=version)
+            form.is_valid()
+            return render(
+                request,
+                "stories/story_conflict.html",
+                {"form": form, "saved": saved, "story": saved, "version": version},
+                status=409,
+            )
+        messages.success(request, "Saved.")
+        return redirect(story)
+    report = story.report if request.method == "GET" else _report_for(request.POST, version)
+    return render(
+        request,
+        "stories/story_form.html",
+        {"form": form, "story": story, "version": version, "report": report},
+    )
+
+
+def _report_for(data, version):
+    """Check what is in the editor right now; None if the pillars are not the version's."""
+    pillar_keys = {str(p.pk): p.key for p in version.pillars.all()}
+    chosen = data.getlist("pillars")
+    if any(pk not in pillar_keys for pk in chosen):
+        return None
+    parts = [data.get(name, "")[:200_000] for name in ("title", "summary", "body", "offer")]
+    text = "\n\n".join(part for part in parts if part)
+    return check(text, version.cached_spec(), [pillar_keys[pk] for pk in chosen])
+
+
+@require(may_write_stories)
+def story_check(request):
+    """The editor's live check: the report for what is in the form right now."""
+    if request.method != "POST":
+        return HttpResponseBadRequest("Send the story's text to check it.")
+    number = request.POST.get("version", "")
+    version = PlumbLineVersion.objects.filter(number=number).first() if number.isdigit() else None
+    if version is None:
+        return HttpResponseBadRequest("Unknown plumb-line version.")
+    report = _report_for(request.POST, version)
+    if report is None:
+        return HttpResponseBadRequest("Choose pillars from the list.")
+    return render(request, "plumbline/_check_report.html", {"report": report})
+
+
+def _act(request, story, action, success, **kwargs):
+    try:
+        getattr(services, f"story_{action}")(story=story, **kwargs)
+    except services.IllegalTransition as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, success)
+    return redirect(story)
+
+
+@require_POST
+def story_submit(request, pk):
+    story = get_story_for(request.user, pk)
+    if not may_work_on(request.user, story):
+        raise PermissionDenied
+    return _act(request, story, "submit", "Submitted for review.")
+
+
+def story_publish(request, pk):
+    story = get_story_for(request.user, pk)
+    if not may_decide(request.user):
+        raise PermissionDenied
+    form = PublishForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            return _act(
+                request,
+                story,
+                "publish",
+                "Published. Everyone can find it in the library now.",
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except services.LowScoreNeedsReason:
+            form.add_error("reason", "This story scores off message: say why it should go out.")
+    return render(request, "stories/story_confirm_publish.html", {"story": story, "form": form})
+
+
+def story_send_back(request, pk):
+    story = get_story_for(request.user, pk)
+    if not may_decide(request.user):
+        raise PermissionDenied
+    form = SendBackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        return _act(
+            request,
+            story,
+            "send_back",
+            "Sent back to the author.",
+            comment=form.cleaned_data["comment"],
+        )
+    return render(request, "stories/story_send_back.html", {"story": story, "form": form})
+
+
+def story_archive(request, pk):
+    story = get_story_for(request.user, pk)
+    if not may_decide(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        return _act(request, story, "archive", "Archived. It no longer appears to sales.")
+    return render(request, "stories/story_confirm_archive.html", {"story": story})
+
+
+@require_POST
+def story_revise(request, pk):
+    story = get_story_for(request.user, pk)
+    if not may_work_on(request.user, story):
+        raise PermissionDenied
+    try:
+        draft = services.story_revise(story=story, by=request.user)
+    except services.IllegalTransition as refusal:
+        messages.error(request, str(refusal))
+        return redirect(story)
+    messages.success(
+        request,
+        "This is a new draft of the story. The published one stays live until this "
+        "one is published.",
+    )
+    return redirect("stories:story_edit", pk=draft.pk)
+
+
+def story_revisions(request, pk):
+    story = get_story_for(request.user, pk)
+    revisions = list(story.revisions.select_related("saved_by"))
+    numbers = [r.number for r in revisions]
+    by_number = {r.number: r for r in revisions}
+    old_n, new_n = request.GET.get("old"), request.GET.get("new")
+    comparison = None
+    if old_n and new_n:
+        try:
+            old, new = by_number[int(old_n)], by_number[int(new_n)]
+        except (KeyError, ValueError):
+            messages.error(request, "Choose two revisions from the lists.")
+        else:
+            comparison = _compare(old, new, f"Revision {old.number}", f"Revision {new.number}")
+    since_live = None
+    if story.replaces and story.status in (Story.Status.DRAFT, Story.Status.IN_REVIEW):
+        since_live = _compare(story.replaces, story, "Live version", "This draft")
+    return render(
+        request,
+        "stories/story_revisions.html",
+        {
+            "story": story,
+            "revisions": revisions,
+            "numbers": numbers,
+            "comparison": comparison,
+            "since_live": since_live,
+            "old": old_n,
+            "new": new_n,
+        },
+    )
+
+
+def _compare(old, new, old_label, new_label):
+    fields = [("title", "Title"), ("summary", "Summary"), ("body", "Body"), ("offer", "Offer")]
+    return {
+        "old_label": old_label,
+        "new_label": new_label,
+        "fields": [
+            (label, text_diff(getattr(old, name), getattr(new, name)))
+            for name, label in fields
+            if getattr(old, name) != getattr(new, name)
+        ],
+    }

@@ -1,0 +1,343 @@
+"""The plumb line's pages: reading, drafting, publishing, comparing, checking."""
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from plumbline.models import Guardrail, Pillar, PlumbLineVersion
+from tests.plumbline.factories import make_draft, make_published
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def version(cast):
+    return make_published(by=cast.manager)
+
+
+class TestCurrent:
+    def test_it_works(self, client_for, cast, version):
+        content = client_for(cast.rep).get("/plumb-line/").content.decode()
+        assert version.statement in content
+        assert "Value over the whole life" in content
+        assert "total cost of ownership" in content
+        assert "affordable over its life" in content
+
+    def test_empty_state(self, client_for, cast):
+        content = client_for(cast.manager).get("/plumb-line/").content.decode()
+        assert "No plumb line has been published yet." in content
+        assert "Start the first draft" in content
+
+    def test_only_editors_see_the_draft_button(self, client_for, cast, version):
+        assert "Start a new draft" in client_for(cast.manager).get("/plumb-line/").content.decode()
+        assert "Start a new draft" not in client_for(cast.rep).get("/plumb-line/").content.decode()
+
+    def test_query_count(self, client_for, cast, version, django_assert_max_num_queries):
+        client = client_for(cast.rep)
+        with django_assert_max_num_queries(8):
+            client.get("/plumb-line/")
+
+
+class TestVersionDetail:
+    def test_bad_id_gets_404(self, client_for, cast, version):
+        assert client_for(cast.rep).get("/plumb-line/versions/999/").status_code == 404
+
+    def test_draft_is_hidden_from_readers(self, client_for, cast, version):
+        draft = make_draft(by=cast.manager)
+        assert client_for(cast.rep).get(f"/plumb-line/versions/{draft.number}/").status_code == 404
+        response = client_for(cast.manager).get(f"/plumb-line/versions/{draft.number}/")
+        assert response.status_code == 302
+
+    def test_read_only_gets_403_on_the_draft(self, client_for, cast, version):
+        make_draft(by=cast.manager)
+        assert client_for(cast.sales_lead).get("/plumb-line/draft/").status_code == 403
+
+
+class TestDrafting:
+    def test_start_edit_and_publish(self, client_for, cast, version):
+        client = client_for(cast.manager)
+        assert client.post("/plumb-line/draft/start/").status_code == 302
+        draft = PlumbLineVersion.objects.draft()
+
+        response = client.post(
+            "/plumb-line/draft/statement/",
+            {"statement": "Clean power, looked after.", "notes": "Shorter.", "revision": 1},
+        )
+        assert response.status_code == 302
+        response = client.post(
+            "/plumb-line/draft/pillars/new/",
+            {
+                "key": "measured-results",
+                "title": "Results you can measure",
+                "message": "Savings are shown, not promised.",
+                "key_phrases": "live monitoring\nmonthly report\nlive monitoring",
+                "proof_points": "",
+                "revision": 2,
+            },
+        )
+        assert response.status_code == 302
+        pillar = Pillar.objects.get(version=draft, key="measured-results")
+        assert pillar.key_phrases == ["live monitoring", "monthly report"]
+
+        response = client.get("/plumb-line/draft/publish/")
+        content = response.content.decode()
+        assert "Publish version 2?" in content
+        assert "Results you can measure" in content  # shown as added
+        assert "<ins>" in content
+
+        response = client.post("/plumb-line/draft/publish/", {"revision": 3})
+        assert response.status_code == 302
+        draft.refresh_from_db()
+        assert draft.is_current and draft.published_by == cast.manager
+
+    def test_concurrent_edit_keeps_both_and_warns(self, client_for, cast, version):
+        client = client_for(cast.manager)
+        draft = make_draft(by=cast.manager)
+        opened = draft.revision
+        client.post(
+            "/plumb-line/draft/statement/",
+            {"statement": "Mine first", "notes": "", "revision": opened},
+        )
+        response = client.post(
+            "/plumb-line/draft/statement/",
+            {"statement": "Theirs second", "notes": "", "revision": opened},
+        )
+        content = response.content.decode()
+        assert response.status_code == 200
+        assert "Someone else changed the draft" in content
+        assert "Theirs second" in content  # their input is still in the form
+        draft.refresh_from_db()
+        assert draft.statement == "Mine first"
+
+    def test_duplicate_pillar_key_is_a_form_error(self, client_for, cast, version):
+        draft = make_draft(by=cast.manager)
+        response = client_for(cast.manager).post(
+            "/plumb-line/draft/pillars/new/",
+            {
+                "key": "lifetime-value",
+                "title": "Again",
+                "message": "x",
+                "key_phrases": "x",
+                "revision": draft.revision,
+            },
+        )
+        assert "Another pillar of this draft already has this key." in response.content.decode()
+        assert draft.pillars.count() == 2
+
+    def test_tampered_severity_is_a_form_error(self, client_for, cast, version):
+        draft = make_draft(by=cast.manager)
+        response = client_for(cast.manager).post(
+            "/plumb-line/draft/guardrails/new/",
+            {
+                "phrase": "steal",
+                "preferred": "x",
+                "severity": "apocalyptic",
+                "revision": draft.revision,
+            },
+        )
+        assert response.status_code == 200
+        assert "Select a valid choice" in response.content.decode()
+        assert not Guardrail.objects.filter(phrase="steal").exists()
+
+    def test_tampered_revision_is_a_form_error(self, client_for, cast, version):
+        make_draft(by=cast.manager)
+        response = client_for(cast.manager).post(
+            "/plumb-line/draft/statement/", {"statement": "x", "revision": "abc"}
+        )
+        assert response.status_code == 200
+        assert PlumbLineVersion.objects.draft().statement != "x"
+
+    def test_move_and_delete(self, client_for, cast, version):
+        client = client_for(cast.manager)
+        draft = make_draft(by=cast.manager)
+        first, second = draft.pillars.all()
+        client.post(
+            f"/plumb-line/draft/pillars/{first.pk}/move/",
+            {"direction": "down", "revision": draft.revision},
+        )
+        assert [p.key for p in draft.pillars.all()] == [second.key, first.key]
+        assert (
+            "Remove the pillar"
+            in client.get(f"/plumb-line/draft/pillars/{first.pk}/delete/").content.decode()
+        )
+        client.post(
+            f"/plumb-line/draft/pillars/{first.pk}/delete/", {"revision": draft.revision + 1}
+        )
+        assert list(draft.pillars.all()) == [second]
+
+    def test_move_with_a_tampered_direction_gets_400(self, client_for, cast, version):
+        draft = make_draft(by=cast.manager)
+        pillar = draft.pillars.first()
+        response = client_for(cast.manager).post(
+            f"/plumb-line/draft/pillars/{pillar.pk}/move/",
+            {"direction": "sideways", "revision": draft.revision},
+        )
+        assert response.status_code == 400
+
+    def test_parts_of_a_published_version_get_404(self, client_for, cast, version):
+        make_draft(by=cast.manager)
+        pillar = version.pillars.first()
+        client = client_for(cast.manager)
+        assert client.get(f"/plumb-line/draft/pillars/{pillar.pk}/").status_code == 404
+        assert client.post(f"/plumb-line/draft/pillars/{pillar.pk}/delete/").status_code == 404
+
+    def test_unpublishable_draft_shows_what_to_fix(self, client_for, cast, version):
+        draft = make_draft(by=cast.manager, pillars=[])
+        response = client_for(cast.manager).post(
+            "/plumb-line/draft/publish/", {"revision": draft.revision}
+        )
+        assert "Add at least one pillar." in response.content.decode()
+        draft.refresh_from_db()
+        assert draft.is_draft
+
+    def test_discard(self, client_for, cast, version):
+        make_draft(by=cast.manager)
+        client = client_for(cast.manager)
+        assert "Discard draft version" in client.get("/plumb-line/draft/discard/").content.decode()
+        client.post("/plumb-line/draft/discard/")
+        assert PlumbLineVersion.objects.draft() is None
+        assert PlumbLineVersion.objects.current() == version
+
+    def test_no_draft_redirects_with_a_message(self, client_for, cast, version):
+        response = client_for(cast.manager).get("/plumb-line/draft/statement/", follow=True)
+        assert "There is no draft at the moment." in response.content.decode()
+
+    def test_it_requires_post(self, client_for, cast, version):
+        assert client_for(cast.manager).get("/plumb-line/draft/start/").status_code == 405
+
+
+class TestHistoryAndCompare:
+    def test_history_lists_published_versions_newest_first(self, client_for, cast, version):
+        newer = make_published(by=cast.manager, statement="Newer statement.")
+        content = client_for(cast.rep).get("/plumb-line/history/").content.decode()
+        assert content.index(f"Version {newer.number}<") < content.index(
+            f"Version {version.number}<"
+        )
+
+    def test_compare_shows_the_changes(self, client_for, cast, version):
+        newer = make_published(
+            by=cast.manager,
+            statement="We keep businesses running on clean, local power.",
+            pillars=[("lifetime-value", "Value for life", ["total cost of ownership"])],
+            guardrails=[
+                ("discount", "added value", "warning"),
+                ("bargain", "good value", "suggestion"),
+            ],
+        )
+        content = (
+            client_for(cast.rep)
+            .get(f"/plumb-line/compare/?old={version.number}&new={newer.number}")
+            .content.decode()
+        )
+        assert "<ins>" in content and "local" in content
+        assert "Removed</span> Local people who stay" in content
+        assert "Value over the whole life</del> → <ins>Value for life</ins>" in content
+        assert "Added</span> avoid “bargain”" in content
+
+    def test_readers_cannot_compare_with_the_draft(self, client_for, cast, version):
+        draft = make_draft(by=cast.manager)
+        response = client_for(cast.rep).get(
+            f"/plumb-line/compare/?old={version.number}&new={draft.number}"
+        )
+        assert response.status_code == 302
+
+    def test_tampered_compare_redirects_with_a_message(self, client_for, cast, version):
+        response = client_for(cast.rep).get("/plumb-line/compare/?old=x&new=1", follow=True)
+        assert "Choose two versions from the lists to compare." in response.content.decode()
+
+
+class TestExportImport:
+    def test_export_downloads_json(self, client_for, cast, version):
+        response = client_for(cast.manager).get(
+            f"/plumb-line/versions/{version.number}/export.json"
+        )
+        assert response["Content-Disposition"].startswith("attachment;")
+        data = json.loads(response.content)
+        assert data["statement"] == version.statement
+        assert [p["key"] for p in data["pillars"]] == ["lifetime-value", "local-experts"]
+
+    def test_read_only_gets_403(self, client_for, cast, version):
+        assert (
+            client_for(cast.rep)
+            .get(f"/plumb-line/versions/{version.number}/export.json")
+            .status_code
+            == 403
+        )
+
+    def test_import_creates_a_draft(self, client_for, cast, version):
+        exported = (
+            client_for(cast.manager)
+            .get(f"/plumb-line/versions/{version.number}/export.json")
+            .content
+        )
+        response = client_for(cast.manager).post(
+            "/plumb-line/import/", {"file": SimpleUploadedFile("v.json", exported)}
+        )
+        assert response.status_code == 302
+        assert PlumbLineVersion.objects.draft().pillars.count() == 2
+
+    def test_invalid_import_lists_every_problem_and_changes_nothing(
+        self, client_for, cast, version
+    ):
+        bad = json.dumps({"statement": "", "pillars": [{"key": "Not A Slug"}], "extra": 1})
+        before = PlumbLineVersion.objects.count()
+        response = client_for(cast.manager).post(
+            "/plumb-line/import/", {"file": SimpleUploadedFile("bad.json", bad.encode())}
+        )
+        content = response.content.decode()
+        assert "Nothing was imported." in content
+        assert "statement:" in content and "pillars[0].key:" in content
+        assert PlumbLineVersion.objects.count() == before
+
+
+class TestCheck:
+    def test_live_check_returns_the_report(self, client_for, cast, version):
+        response = client_for(cast.rep).post(
+            "/plumb-line/check/",
+            {"text": "A big discount today.", "pillars": ["lifetime-value"]},
+            headers={"HX-Request": "true"},
+        )
+        content = response.content.decode()
+        assert response.status_code == 200
+        assert "<html" not in content
+        assert "added value" in content
+        assert "lifetime-value" in content  # tagged but not told
+        assert '<mark class="mark-guardrail"' in content
+
+    def test_the_page_checks_without_javascript(self, client_for, cast, version):
+        response = client_for(cast.rep).post(
+            "/plumb-line/check/", {"text": "Our local engineer visits."}
+        )
+        content = response.content.decode()
+        assert "<html" in content and "local-experts" in content
+
+    def test_text_is_escaped_in_the_report(self, client_for, cast, version):
+        response = client_for(cast.rep).post(
+            "/plumb-line/check/",
+            {"text": "<script>alert(1)</script> discount"},
+            headers={"HX-Request": "true"},
+        )
+        content = response.content.decode()
+        assert "<script>alert(1)" not in content
+        assert "&lt;script&gt;" in content
+
+    def test_tampered_pillar_gets_400(self, client_for, cast, version):
+        response = client_for(cast.rep).post(
+            "/plumb-line/check/", {"text": "x", "pillars": ["no-such-pillar"]}
+        )
+        assert response.status_code == 400
+
+    def test_no_plumb_line_yet_gets_404(self, client_for, cast):
+        assert client_for(cast.rep).get("/plumb-line/check/").status_code == 404
+
+    def test_it_needs_the_csrf_token(self, cast, version):
+        from django.test import Client
+
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(cast.rep)
+        assert client.post("/plumb-line/check/", {"text": "x"}).status_code == 403
+
+    def test_score_help_page(self, client_for, cast, version):
+        content = client_for(cast.marketer).get("/plumb-line/how-the-score-works/").content.decode()
+        assert "How the score works" in content
