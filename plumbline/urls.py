@@ -54,6 +54,6 @@ urlpatterns = [
     path("plumb-line/", include((plumb_line_patterns, "plumbline"))),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
-    path("stories/", include("stories.urls")),
+    path("", include("stories.urls")),
     path("", include(home_patterns)),
 ]

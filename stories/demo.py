@@ -1,12 +1,13 @@
-"""The demo company's audiences and stories: a dozen, in every state of the workflow."""
+"""The demo company's audiences, stories (a dozen, in every state) and sales conversations."""
 
+import random
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from stories import services
-from stories.models import Audience, Story
+from stories.models import Audience, Contact, Conversation, Story, TcoTopic
 
 AUDIENCES = [
     ("Food and drink makers", Audience.Kind.TARGET_MARKET, "Plants with big daytime loads."),
@@ -212,3 +213,130 @@ def seed_stories(*, people, version) -> int:
         if state == "archived":
             services.story_archive(story=story)
     return Story.objects.count()
+
+
+# --- Clients and conversations ---------------------------------------------------------------
+
+# name, industry, size, owner, contacts (name, role)
+CLIENTS = [
+    (
+        "Hartley's Bakery",
+        "Food production",
+        "medium",
+        "rep",
+        [("Ellen Hartley", "Managing director"), ("Joe Pike", "Plant manager")],
+    ),
+    ("Northgate Cold Store", "Logistics", "large", "rep", [("Amara Osei", "Operations director")]),
+    (
+        "Brindle Brewing Co.",
+        "Drinks",
+        "small",
+        "rep3",
+        [("Sam Brindle", "Founder"), ("Kit Moreau", "Head brewer")],
+    ),
+    ("Fenwick & Daughters", "Retail", "medium", "rep3", [("Lucy Fenwick", "Owner")]),
+    (
+        "Southmoor Dairy",
+        "Food production",
+        "large",
+        "rep2",
+        [("Gareth Lowe", "Finance director"), ("Ines Duarte", "Sustainability lead")],
+    ),
+    (
+        "Harbour Freight Park",
+        "Logistics",
+        "enterprise",
+        "rep2",
+        [("Victor Adeyemi", "Facilities manager")],
+    ),
+    ("Meadow Lane Garden Centre", "Retail", "small", "rep4", [("Olive Grant", "Owner")]),
+    (
+        "Cask & Barrel Distillery",
+        "Drinks",
+        "medium",
+        "rep4",
+        [("Hamish Reid", "Operations manager"), ("Nadia Kerr", "Buyer")],
+    ),
+]
+
+OPENINGS = [
+    "Walked the site with the client and looked at the roof and the meter data.",
+    "Follow-up call after they read our proposal.",
+    "Met the finance team to go through the numbers.",
+    "Quick chat after their board meeting.",
+    "Visited with our engineer to look at the switchgear.",
+]
+TOLD = {
+    "lifetime-value": "We went through the total cost of ownership, not just the price, and "
+    "showed the lifetime savings.",
+    "risk-free-switch": "They worried about downtime; I explained the performance guarantee "
+    "and that there is no disruption to their shifts.",
+    "local-experts": "They liked that a local engineer from our own team does every service visit.",
+    "measured-results": "Showed the live monitoring and a sample monthly report.",
+    "cleaner-operations": "Their customers ask about emissions, so the sustainability report "
+    "matters to them.",
+}
+SLIPS = [
+    "They pushed for a discount and I said I would see what I can do.",
+    "I mentioned we are not the cheapest but close.",
+    "Told them this is a no-brainer.",
+]
+GOALS = [
+    "Cut energy bills before the next price rise.",
+    "Show customers a lower footprint.",
+    "Keep the line running through the summer peak.",
+]
+RISKS = [
+    "Disruption during install: answered with our shift-planned installs.",
+    "Output lower than promised: answered with the performance guarantee.",
+    "Upfront spend: answered with financing and the payback period.",
+]
+
+
+@transaction.atomic
+def seed_conversations(*, people, version, count: int = 50) -> int:
+    """About fifty conversations, spread over reps, clients and the past six months."""
+    if Conversation.objects.exists():
+        return Conversation.objects.count()
+    clients = []
+    for name, industry, size, owner, contacts in CLIENTS:
+        client = services.client_create(
+            owner=people[owner], name=name, industry=industry, size=size
+        )
+        for contact_name, role in contacts:
+            slug = contact_name.split()[0].lower()
+            Contact.objects.create(
+                client=client, name=contact_name, role=role, email=f"{slug}@client.example"
+            )
+        clients.append(client)
+    pillars = list(version.pillars.all())
+    published = list(Story.objects.live())
+    topics = list(TcoTopic.objects.all())
+    rng = random.Random(7)  # the same demo every time
+    now = timezone.now()
+    for index in range(count):
+        client = clients[index % len(clients)]
+        told = rng.sample(pillars, k=rng.choice([1, 1, 2, 3]))
+        lines = [rng.choice(OPENINGS)] + [TOLD[p.key] for p in told]
+        if rng.random() < 0.25:
+            lines.append(rng.choice(SLIPS))
+        contacts = list(client.contacts.all())
+        data = {
+            "client": client,
+            "occurred_at": now - timedelta(days=rng.randint(0, 180), hours=rng.randint(0, 8)),
+            "channel": rng.choice(Conversation.Channel.values),
+            "summary": lines[0],
+            "notes": " ".join(lines[1:]),
+            "client_goals": rng.choice(GOALS),
+            "risks": rng.choice(RISKS),
+            "outcome": rng.choice(["Proposal requested", "Site survey booked", "Thinking it over"]),
+            "next_step": "Send the revised proposal",
+            "next_step_due": (now + timedelta(days=rng.randint(3, 30))).date(),
+            "contacts": rng.sample(contacts, k=min(len(contacts), rng.choice([1, 2]))),
+            "tco_topics": rng.sample(topics, k=rng.randint(1, 4)),
+            "stories_used": rng.sample(published, k=rng.randint(0, min(2, len(published)))),
+            # Now and then a rep tags a pillar they did not get to.
+            "pillars": told + (rng.sample(pillars, k=1) if rng.random() < 0.2 else []),
+        }
+        services.conversation_log(rep=client.owner, version=version, data=data)
+    return Conversation.objects.count()

@@ -1,7 +1,20 @@
+from datetime import timedelta
+
 from django import forms
+from django.urls import reverse
+from django.utils import timezone
 
 from plumbline.models import Pillar
-from stories.models import Audience, Band, Story
+from stories.models import (
+    Audience,
+    Band,
+    Client,
+    Contact,
+    Conversation,
+    Story,
+    TcoTopic,
+    normalized_name,
+)
 from teams.models import User
 
 
@@ -62,14 +75,13 @@ class StoryFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "Any status"), *Story.Status.choices], required=False)
     band = forms.ChoiceField(choices=[("", "Any band"), *Band.choices], required=False)
     author = forms.ModelChoiceField(
-        queryset=User.objects.filter(stories__isnull=False).distinct(),
-        required=False,
-        empty_label="Anyone",
+        queryset=User.objects.none(), required=False, empty_label="Anyone"
     )
     sort = forms.ChoiceField(choices=SORTS, required=False)
 
-    def __init__(self, *args, pillar_choices, show_status, **kwargs):
+    def __init__(self, *args, pillar_choices, show_status, authors, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["author"].queryset = authors
         self.fields["pillar"].widget.choices = [("", "Any pillar"), *pillar_choices]
         if not show_status:
             del self.fields["status"]
@@ -98,3 +110,192 @@ class AudienceForm(forms.ModelForm):
         model = Audience
         fields = ["name", "kind", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class ClientForm(forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = ["name", "industry", "size", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, visible=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.visible = visible
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        same = Client.objects.filter(name_key=normalized_name(name)).exclude(pk=self.instance.pk)
+        if same.exists():
+            raise forms.ValidationError(
+                "A client with this name already exists. Pick it from the list instead, or ask "
+                "your sales lead if it belongs to another team."
+            )
+        return name
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["name", "role", "email", "phone"]
+
+
+class ConversationForm(forms.ModelForm):
+    """The one form a rep fills in after a meeting, on a phone if need be."""
+
+    client = forms.ModelChoiceField(
+        queryset=Client.objects.none(),
+        required=False,
+        empty_label="Choose a client…",
+        help_text="Start typing in the search box to find one.",
+    )
+    new_client = forms.CharField(
+        label="…or a new client",
+        required=False,
+        max_length=200,
+        help_text="The name of a client you have not logged before.",
+    )
+    occurred_at = forms.DateTimeField(
+        label="When",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    contacts = forms.ModelMultipleChoiceField(
+        queryset=Contact.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Who was there",
+    )
+    tco_topics = forms.ModelMultipleChoiceField(
+        queryset=TcoTopic.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Total-cost-of-ownership topics discussed",
+    )
+    stories_used = forms.ModelMultipleChoiceField(
+        queryset=Story.objects.live().order_by("title"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Stories you used",
+        error_messages={
+            "invalid_choice": "Only published stories can be used with a client.",
+        },
+    )
+    pillars = PillarChoiceField(
+        queryset=Pillar.objects.none(),
+        label="Pillars this conversation told",
+        error_messages={"required": "Tag at least one pillar."},
+    )
+    submission_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    class Meta:
+        model = Conversation
+        fields = [
+            "client",
+            "occurred_at",
+            "channel",
+            "contacts",
+            "summary",
+            "notes",
+            "client_goals",
+            "risks",
+            "tco_topics",
+            "stories_used",
+            "outcome",
+            "next_step",
+            "next_step_due",
+            "pillars",
+        ]
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 5}),
+            "client_goals": forms.Textarea(attrs={"rows": 2}),
+            "risks": forms.Textarea(attrs={"rows": 2}),
+            "next_step_due": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, version, clients, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = clients
+        # Choosing a client loads its people into the form (htmx).
+        self.fields["client"].widget.attrs.update(
+            {
+                "hx-get": reverse("stories:contact_options"),
+                "hx-trigger": "change",
+                "hx-target": "#contact-options",
+            }
+        )
+        self.fields["contacts"].queryset = Contact.objects.none()
+        self.fields["pillars"].queryset = version.pillars.all()
+        if self.instance.pk:
+            self.fields["lock_version"].initial = self.instance.lock_version
+            self.initial["pillars"] = [
+                p.pk for p in self.instance.pillars.all() if p.version_id == version.pk
+            ]
+        client_id = (
+            self.data.get("client")
+            or self.initial.get("client")
+            or (self.instance.client_id if self.instance.pk else None)
+        )
+        if client_id and str(client_id).isdecimal():
+            self.fields["contacts"].queryset = Contact.objects.filter(
+                client_id=client_id, client__in=clients
+            )
+
+    def clean_occurred_at(self):
+        when = self.cleaned_data["occurred_at"]
+        if when > timezone.now() + timedelta(minutes=5):
+            raise forms.ValidationError("A conversation cannot be in the future.")
+        return when
+
+    def clean(self):
+        cleaned = super().clean()
+        client, new_client = cleaned.get("client"), cleaned.get("new_client", "").strip()
+        if client and new_client:
+            self.add_error("new_client", "Choose an existing client or name a new one, not both.")
+        elif not client and not new_client:
+            self.add_error("client", "Choose the client, or name a new one below.")
+        elif new_client:
+            taken = Client.objects.filter(name_key=normalized_name(new_client)).first()
+            if taken:
+                self.add_error(
+                    "new_client",
+                    f"“{taken.name}” already exists: choose it from the list."
+                    if self.fields["client"].queryset.filter(pk=taken.pk).exists()
+                    else "A client with this name already exists in another team; "
+                    "ask your sales lead.",
+                )
+        contacts = cleaned.get("contacts") or []
+        if contacts and not client:
+            self.add_error("contacts", "A new client has no contacts yet; add them afterwards.")
+        elif client and any(contact.client_id != client.pk for contact in contacts):
+            self.add_error("contacts", "Choose people who work at this client.")
+        return cleaned
+
+
+class ConversationFilterForm(forms.Form):
+    SCOPES = [("mine", "Mine"), ("team", "My team"), ("all", "Everyone")]
+    scope = forms.ChoiceField(choices=SCOPES, required=False)
+    client = forms.ModelChoiceField(queryset=Client.objects.none(), required=False)
+    rep = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Anyone")
+    channel = forms.ChoiceField(
+        choices=[("", "Any channel"), *Conversation.Channel.choices], required=False
+    )
+    pillar = forms.SlugField(required=False, widget=forms.Select)
+    band = forms.ChoiceField(choices=[("", "Any band"), *Band.choices], required=False)
+    tco = forms.ModelChoiceField(
+        queryset=TcoTopic.objects.all(),
+        required=False,
+        to_field_name="key",
+        label="TCO topic",
+        empty_label="Any topic",
+    )
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, clients, reps, scopes, pillar_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = clients
+        self.fields["rep"].queryset = reps
+        self.fields["scope"].choices = [c for c in self.SCOPES if c[0] in scopes]
+        self.fields["pillar"].widget.choices = [("", "Any pillar"), *pillar_choices]
+        if len(scopes) < 2:
+            del self.fields["scope"]

@@ -1,10 +1,20 @@
 """Who may do what with stories and audiences. Built only on teams.permissions."""
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
-from stories.models import Story
-from teams.permissions import MARKETING, is_lead, is_manager, is_marketing
+from stories.models import Client, Conversation, Story
+from teams.permissions import (
+    MARKETING,
+    is_admin,
+    is_lead,
+    is_manager,
+    is_marketing,
+    is_sales,
+    leads,
+    led_member_ids,
+)
 
 
 def may_use_library(user) -> bool:
@@ -64,3 +74,70 @@ def get_story_for(user, pk, *, edit: bool = False) -> Story:
     if edit and not may_edit_story(user, story):
         raise PermissionDenied
     return story
+
+
+# --- Conversations, clients and contacts ---------------------------------------------------
+# The article's rule: sales works with individuals, marketing with averages. Marketing
+# never learns that a client, contact or conversation exists: every such route is a 404.
+
+
+def may_see_sales_records(user) -> bool:
+    return is_sales(user) or is_manager(user)
+
+
+def may_log_conversations(user) -> bool:
+    return is_sales(user) or is_admin(user)
+
+
+def _team_of(user) -> set[int]:
+    """The people whose records this user oversees as a lead, themselves included."""
+    return led_member_ids(user) | {user.pk}
+
+
+def visible_conversations(user):
+    conversations = Conversation.objects.all()
+    if is_manager(user):
+        return conversations
+    if not is_sales(user):
+        return conversations.none()
+    return conversations.filter(rep_id__in=_team_of(user))
+
+
+def visible_clients(user):
+    """Managers see every client; sales the clients they (or their team) own or talked to."""
+    clients = Client.objects.all()
+    if is_manager(user):
+        return clients
+    if not is_sales(user):
+        return clients.none()
+    team = _team_of(user)
+    talked_to = Conversation.objects.filter(client=OuterRef("pk"), rep_id__in=team)
+    return clients.filter(Q(owner_id__in=team) | Exists(talked_to))
+
+
+def may_edit_client(user, client: Client) -> bool:
+    return client.owner_id == user.pk or leads(user, client.owner) or is_manager(user)
+
+
+def get_conversation_for(user, pk, *, edit: bool = False) -> Conversation:
+    """404 unless the user may see it; 403 for a lead or manager asked to edit it."""
+    conversation = (
+        visible_conversations(user)
+        .select_related("client", "rep", "plumbline_version")
+        .filter(pk=pk)
+        .first()
+    )
+    if conversation is None:
+        raise Http404("No such conversation.")
+    if edit and conversation.rep_id != user.pk:
+        raise PermissionDenied
+    return conversation
+
+
+def get_client_for(user, pk, *, edit: bool = False) -> Client:
+    client = visible_clients(user).select_related("owner").filter(pk=pk).first()
+    if client is None:
+        raise Http404("No such client.")
+    if edit and not may_edit_client(user, client):
+        raise PermissionDenied
+    return client

@@ -2,12 +2,19 @@
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
 from plumbline.models import PlumbLineVersion
-from stories.models import IllegalTransition, Story, StoryRevision
+from stories.models import (
+    Client,
+    Conversation,
+    IllegalTransition,
+    Story,
+    StoryRevision,
+    normalized_name,
+)
 
 __all__ = ["IllegalTransition", "StoryConflict"]
 
@@ -121,9 +128,9 @@ def story_send_back(*, story: Story, comment: str) -> Story:
 def story_publish(*, story: Story, by, reason: str = "") -> Story:
     """Publish; an off-message story needs a reason. A revision takes its original's place."""
     story = _locked(story)
+    story.move("publish")  # the status first: a draft is refused whatever its score
     if story.score is not None and story.score < 60 and not reason.strip():
         raise LowScoreNeedsReason
-    story.move("publish")
     story.published_at = timezone.now()
     story.published_by = by
     story.review_by = story.default_review_by()
@@ -182,3 +189,96 @@ def story_revise(*, story: Story, by) -> Story:
     )
     _record(draft, content, by=by)
     return draft
+
+
+# --- Conversations and clients ------------------------------------------------------------
+
+CONVERSATION_FIELDS = [
+    "occurred_at",
+    "channel",
+    "summary",
+    "notes",
+    "client_goals",
+    "risks",
+    "outcome",
+    "next_step",
+    "next_step_due",
+]
+
+
+class ConversationConflict(Exception):
+    def __init__(self, saved: Conversation):
+        super().__init__("The conversation changed since it was opened.")
+        self.saved = saved
+
+
+@transaction.atomic
+def client_create(*, owner, name: str, industry: str = "", size: str = "", notes: str = ""):
+    client = Client(owner=owner, name=name, industry=industry, size=size, notes=notes)
+    client.name_key = normalized_name(client.name)
+    client.full_clean()
+    client.save()
+    return client
+
+
+def _record_conversation(conversation: Conversation, data: dict) -> None:
+    conversation.contacts.set(data.get("contacts") or [])
+    conversation.tco_topics.set(data.get("tco_topics") or [])
+    conversation.stories_used.set(data.get("stories_used") or [])
+    pillars = list(data["pillars"])
+    conversation.pillars.set(pillars)
+    conversation.run_check([p.key for p in pillars])
+    Conversation.objects.filter(pk=conversation.pk).update(
+        check_report=conversation.check_report,
+        score=conversation.score,
+        band=conversation.band,
+        checked_at=conversation.checked_at,
+    )
+
+
+def conversation_log(*, rep, version, data: dict, token=None) -> tuple[Conversation, bool]:
+    """Log a conversation; with the form's token, a second submit returns the first one.
+
+    Returns (conversation, created).
+    """
+    if token:
+        existing = Conversation.objects.filter(rep=rep, submission_token=token).first()
+        if existing:
+            return existing, False
+    try:
+        with transaction.atomic():
+            client = data.get("client")
+            if client is None:
+                client = client_create(owner=rep, name=data["new_client"])
+            conversation = Conversation(
+                rep=rep, client=client, plumbline_version=version, submission_token=token
+            )
+            for name in CONVERSATION_FIELDS:
+                setattr(conversation, name, data.get(name) or getattr(conversation, name))
+            conversation.full_clean(exclude=["plumbline_version", "client", "rep"])
+            conversation.save()
+            _record_conversation(conversation, data)
+    except IntegrityError:
+        # Two submits raced past the lookup above; the other one won.
+        existing = Conversation.objects.filter(rep=rep, submission_token=token).first()
+        if token and existing:
+            return existing, False
+        raise
+    return conversation, True
+
+
+@transaction.atomic
+def conversation_save(*, conversation: Conversation, data: dict, lock_version: int):
+    claimed = Conversation.objects.filter(pk=conversation.pk, lock_version=lock_version).update(
+        lock_version=F("lock_version") + 1
+    )
+    if claimed != 1:
+        raise ConversationConflict(saved=Conversation.objects.get(pk=conversation.pk))
+    conversation.client = data["client"]
+    for name in CONVERSATION_FIELDS:
+        setattr(conversation, name, data.get(name) if name in data else getattr(conversation, name))
+    conversation.lock_version = lock_version + 1
+    conversation.full_clean(exclude=["plumbline_version"])
+    conversation.save()
+    _record_conversation(conversation, data)
+    return conversation

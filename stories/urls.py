@@ -1,9 +1,8 @@
-from django.urls import path
+from django.urls import include, path
 
-from stories.views import audiences, home, stories
+from stories.views import audiences, clients, conversations, home, stories
 
-app_name = "stories"
-urlpatterns = [
+story_patterns = [
     path("", stories.library, name="library"),
     path("new/", stories.story_create, name="story_create"),
     path("check/", stories.story_check, name="story_check"),
@@ -20,4 +19,24 @@ urlpatterns = [
     path("audiences/<int:pk>/", audiences.audience_edit, name="audience_edit"),
 ]
 
+sales_patterns = [
+    path("conversations/", conversations.conversation_list, name="conversation_list"),
+    path("conversations/new/", conversations.conversation_create, name="conversation_create"),
+    path("conversations/check/", conversations.conversation_check, name="conversation_check"),
+    path("conversations/<int:pk>/", conversations.conversation_detail, name="conversation_detail"),
+    path("conversations/<int:pk>/edit/", conversations.conversation_edit, name="conversation_edit"),
+    path("clients/", clients.client_list, name="client_list"),
+    path("clients/new/", clients.client_create, name="client_create"),
+    path("clients/search/", clients.client_search, name="client_search"),
+    path("clients/<int:pk>/", clients.client_detail, name="client_detail"),
+    path("clients/<int:pk>/edit/", clients.client_edit, name="client_edit"),
+    path("clients/<int:pk>/contacts/new/", clients.contact_edit, name="contact_create"),
+    path("clients/<int:pk>/contacts/<int:contact_pk>/", clients.contact_edit, name="contact_edit"),
+    path("clients/contact-options/", clients.contact_options, name="contact_options"),
+]
+
+app_name = "stories"
+urlpatterns = [path("stories/", include(story_patterns)), *sales_patterns]
+
+# The home page is everyone's landing page, named plainly "home".
 home_patterns = [path("", home.home, name="home")]

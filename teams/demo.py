@@ -20,6 +20,8 @@ PEOPLE = [
     ("rep", "Ravi", "Menon", "field-sales-north", Membership.Role.MEMBER),
     ("sales_lead", "Sofia", "Lindqvist", "field-sales-north", Membership.Role.LEAD),
     ("rep2", "Rosa", "Alvarez", "field-sales-south", Membership.Role.MEMBER),
+    ("rep3", "Tomás", "Novak", "field-sales-north", Membership.Role.MEMBER),
+    ("rep4", "Priya", "Shah", "field-sales-south", Membership.Role.MEMBER),
     ("manager", "Marcus", "Webb", "leadership", Membership.Role.MEMBER),
 ]
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
 from teams.models import Membership, Team, User
 
@@ -119,14 +120,15 @@ def role_label(user) -> str:
     return " · ".join(parts) or "No team yet"
 
 
-def require(predicate):
-    """View decorator: 403 unless predicate(user) holds. Use the app's own predicates."""
+def require(predicate, *, hide: bool = False):
+    """View decorator: 403 unless predicate(user) holds; 404 with hide=True, for pages whose
+    very existence is not the user's business. Use the app's own predicates."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not predicate(request.user):
-                raise PermissionDenied
+                raise Http404 if hide else PermissionDenied
             return view(request, *args, **kwargs)
 
         return wrapped

@@ -9,9 +9,10 @@ from types import SimpleNamespace
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from stories import services
-from stories.models import Audience
+from stories.models import Audience, Contact
 from tests.factories import UserFactory
 from tests.plumbline.factories import make_draft, make_published
 
@@ -48,6 +49,9 @@ def roles(anonymous, marketer, marketing_lead, rep, sales_lead, manager, admin):
 WRITERS = roles(302, 200, 200, 403, 403, 200, 200)  # marketing, managers, admins
 DECIDERS_ON_UNPUBLISHED = roles(302, 403, 200, 404, 404, 200, 200)
 DECIDERS_ON_PUBLISHED = roles(302, 403, 200, 403, 403, 200, 200)
+# Marketing never learns that a client or conversation exists: 404, not 403.
+SALES_RECORDS = roles(302, 404, 404, 200, 200, 200, 200)
+LOGGERS = roles(302, 404, 404, 200, 200, 404, 200)  # sales (and admins) log conversations
 
 
 def make_story(o, *, status, author):
@@ -221,6 +225,45 @@ ROUTES = {
         lambda o: f"/stories/audiences/{o.audience.pk}/",
         roles(302, 403, 200, 403, 403, 200, 200),
     ),
+    # Conversations, clients and contacts (o.conversation is rep's, with rep's o.client)
+    "stories:conversation_list": ("GET", lambda o: "/conversations/", SALES_RECORDS),
+    "stories:conversation_create": ("GET", lambda o: "/conversations/new/", LOGGERS),
+    "stories:conversation_check": (
+        "POST",
+        lambda o: "/conversations/check/",
+        LOGGERS,
+        lambda o: {"version": o.version.number, "summary": "A discount?"},
+    ),
+    "stories:conversation_detail": (
+        "GET",
+        lambda o: f"/conversations/{o.conversation.pk}/",
+        SALES_RECORDS,
+    ),
+    "stories:conversation_edit": (
+        "GET",
+        lambda o: f"/conversations/{o.conversation.pk}/edit/",
+        roles(302, 404, 404, 200, 403, 403, 403),
+    ),
+    "stories:client_list": ("GET", lambda o: "/clients/", SALES_RECORDS),
+    "stories:client_create": ("GET", lambda o: "/clients/new/", LOGGERS),
+    "stories:client_search": ("GET", lambda o: "/clients/search/?q=North", SALES_RECORDS),
+    "stories:client_detail": ("GET", lambda o: f"/clients/{o.client.pk}/", SALES_RECORDS),
+    "stories:client_edit": ("GET", lambda o: f"/clients/{o.client.pk}/edit/", SALES_RECORDS),
+    "stories:contact_create": (
+        "GET",
+        lambda o: f"/clients/{o.client.pk}/contacts/new/",
+        SALES_RECORDS,
+    ),
+    "stories:contact_edit": (
+        "GET",
+        lambda o: f"/clients/{o.client.pk}/contacts/{o.contact.pk}/",
+        SALES_RECORDS,
+    ),
+    "stories:contact_options": (
+        "GET",
+        lambda o: f"/clients/contact-options/?client={o.client.pk}",
+        SALES_RECORDS,
+    ),
     # Django admin: one row for the whole site; its own login page sends people to ours.
     "admin/login/": ("GET", lambda o: "/admin/login/", everyone(302)),
     "admin": ("GET", lambda o: "/admin/", {**signed_in(302), "admin": 200}),
@@ -261,6 +304,19 @@ def test_role_can_reach_route(route, cast, client_for):
     o.published = make_story(o, status="published", author=cast.marketer)
     o.in_review = make_story(o, status="in_review", author=cast.marketer)
     o.draft_story = make_story(o, status="draft", author=cast.marketer)
+    o.client = services.client_create(owner=cast.rep, name="Northgate Cold Store")
+    o.contact = Contact.objects.create(client=o.client, name="Amara Osei")
+    o.conversation, _ = services.conversation_log(
+        rep=cast.rep,
+        version=o.version,
+        data={
+            "client": o.client,
+            "occurred_at": timezone.now(),
+            "channel": "call",
+            "summary": "Talked about the total cost of ownership.",
+            "pillars": list(o.version.pillars.all()),
+        },
+    )
     got = {}
     for role in ROLES:
         client = client_for(None if role == "anonymous" else getattr(cast, role))

@@ -196,9 +196,15 @@ class _XSSFinder(HTMLParser):
             self.problems.append(f"conditional comment: <!--{data}-->")
 
 
-def assert_no_xss(html: str) -> None:
-    """Fail, quoting the offending fragment, if `html` contains anything executable."""
+def xss_problems(html: str) -> list[str]:
+    """Every executable thing in `html`, each quoting its fragment."""
     finder = _XSSFinder()
     finder.feed(html)
     finder.close()
-    assert not finder.problems, "executable markup in HTML:\n  " + "\n  ".join(finder.problems)
+    return finder.problems
+
+
+def assert_no_xss(html: str) -> None:
+    """Fail, quoting the offending fragment, if `html` contains anything executable."""
+    problems = xss_problems(html)
+    assert not problems, "executable markup in HTML:\n  " + "\n  ".join(problems)

@@ -1,6 +1,6 @@
 from django.shortcuts import render
 
-from stories.models import Story
+from stories.models import Conversation, Story
 from stories.permissions import may_write_stories
 from teams.permissions import is_admin, is_manager, is_marketing, is_sales
 
@@ -21,5 +21,11 @@ def home(request):
             drafts=list(mine.filter(status=Story.Status.DRAFT)[:10]),
             in_review=list(mine.filter(status=Story.Status.IN_REVIEW)[:10]),
             stale=list(mine.stale().order_by("review_by")[:10]),
+        )
+    if is_sales(user):
+        context["recent_conversations"] = list(
+            Conversation.objects.filter(rep=user)
+            .select_related("client")
+            .order_by("-occurred_at")[:5]
         )
     return render(request, "stories/home.html", context)

@@ -2,30 +2,33 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from plumbline.consistency import check
 from plumbline.diff import text_diff
 from plumbline.models import PlumbLineVersion
 from stories import services
 from stories.forms import PublishForm, SendBackForm, StoryFilterForm, StoryForm
+from stories.live_check import live_check_response, report_for
 from stories.markdown import render_markdown
 from stories.models import Story
 from stories.permissions import (
     get_story_for,
     may_decide,
     may_edit_story,
+    may_see_sales_records,
     may_use_library,
     may_work_on,
     may_write_stories,
     sees_unpublished,
+    visible_conversations,
     visible_stories,
 )
+from teams.models import User
 from teams.permissions import require
 
 PAGE_SIZE = 20
+CHECKED_FIELDS = ("title", "summary", "body", "offer")
 SORTS = {
     "-published": ["-published_at", "-updated_at", "-pk"],
     "published": ["published_at", "updated_at", "pk"],
@@ -53,7 +56,10 @@ def library(request):
     current = PlumbLineVersion.objects.filter(is_current=True).first()
     pillar_choices = [(p.key, p.title) for p in current.pillars.all()] if current else []
     filters = StoryFilterForm(
-        request.GET or None, pillar_choices=pillar_choices, show_status=sees_unpublished(user)
+        request.GET or None,
+        pillar_choices=pillar_choices,
+        show_status=sees_unpublished(user),
+        authors=User.objects.filter(stories__in=visible_stories(user)).distinct(),
     )
     stories = visible_stories(user).select_related("author").prefetch_related("audiences")
     sort = "-published"
@@ -104,7 +110,7 @@ def story_create(request):
         story = services.story_create(author=request.user, version=version, content=_content(form))
         messages.success(request, "Story saved as a draft.")
         return redirect(story)
-    report = _report_for(request.POST, version) if request.method == "POST" else None
+    report = report_for(request.POST, version, CHECKED_FIELDS) if request.method == "POST" else None
     return render(
         request,
         "stories/story_form.html",
@@ -130,6 +136,15 @@ def story_detail(request, pk):
             ).first()
             if sees_unpublished(user)
             else None,
+            # How many conversations used it is an aggregate, fine for marketing; which
+            # ones (and so which clients) only for those who may see sales records.
+            "usage_count": story.conversations.count(),
+            "usage": visible_conversations(user)
+            .filter(stories_used=story)
+            .select_related("client")
+            .order_by("-occurred_at")[:20]
+            if may_see_sales_records(user)
+            else [],
             "may_edit": may_edit_story(user, story),
             "may_work_on": may_work_on(user, story),
             "may_decide": may_decide(user),
@@ -151,7 +166,9 @@ def story_edit(request, pk):
             saved = conflict.saved
             data = request.POST.copy()
             data["lock_version"] = saved.lock_version
-            form = StoryForm(data, instance=saved, version=version)
+            # The form gets its own copy: validating writes the posted text into its instance,
+            # and `saved` must keep showing what is in the database.
+            form = StoryForm(data, instance=Story.objects.get(pk=saved.pk), version=version)
             form.is_valid()
             return render(
                 request,
@@ -161,7 +178,11 @@ def story_edit(request, pk):
             )
         messages.success(request, "Saved.")
         return redirect(story)
-    report = story.report if request.method == "GET" else _report_for(request.POST, version)
+    report = (
+        story.report
+        if request.method == "GET"
+        else report_for(request.POST, version, CHECKED_FIELDS)
+    )
     return render(
         request,
         "stories/story_form.html",
@@ -169,30 +190,10 @@ def story_edit(request, pk):
     )
 
 
-def _report_for(data, version):
-    """Check what is in the editor right now; None if the pillars are not the version's."""
-    pillar_keys = {str(p.pk): p.key for p in version.pillars.all()}
-    chosen = data.getlist("pillars")
-    if any(pk not in pillar_keys for pk in chosen):
-        return None
-    parts = [data.get(name, "")[:200_000] for name in ("title", "summary", "body", "offer")]
-    text = "\n\n".join(part for part in parts if part)
-    return check(text, version.cached_spec(), [pillar_keys[pk] for pk in chosen])
-
-
 @require(may_write_stories)
 def story_check(request):
     """The editor's live check: the report for what is in the form right now."""
-    if request.method != "POST":
-        return HttpResponseBadRequest("Send the story's text to check it.")
-    number = request.POST.get("version", "")
-    version = PlumbLineVersion.objects.filter(number=number).first() if number.isdigit() else None
-    if version is None:
-        return HttpResponseBadRequest("Unknown plumb-line version.")
-    report = _report_for(request.POST, version)
-    if report is None:
-        return HttpResponseBadRequest("Choose pillars from the list.")
-    return render(request, "plumbline/_check_report.html", {"report": report})
+    return live_check_response(request, CHECKED_FIELDS)
 
 
 def _act(request, story, action, success, **kwargs):
@@ -217,7 +218,8 @@ def story_publish(request, pk):
     story = get_story_for(request.user, pk)
     if not may_decide(request.user):
         raise PermissionDenied
-    form = PublishForm(request.POST or None)
+    # An empty POST is still a decision to publish: bind the form on any POST.
+    form = PublishForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             return _act(

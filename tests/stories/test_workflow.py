@@ -123,6 +123,16 @@ class TestRefusedTransitions:
         story.refresh_from_db()
         assert story.status == status
 
+    @pytest.mark.parametrize("status", ["draft", "published", "archived"])
+    def test_the_status_is_checked_before_the_score(self, cast, version, status):
+        # An off-message story that is not in review cannot be published with or without
+        # a reason; asking for one would send the reviewer down the wrong path.
+        story = _story(cast, version, status, body=OFF_MESSAGE_BODY, reason="For contrast.")
+        with pytest.raises(IllegalTransition, match="can be published"):
+            services.story_publish(story=story, by=cast.marketing_lead)
+        story.refresh_from_db()
+        assert story.status == status
+
     def test_illegal_transition_is_the_models_exception(self):
         assert services.IllegalTransition is IllegalTransition
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from plumbline.demo import seed_plumbline
-from stories.demo import seed_stories
+from stories.demo import seed_conversations, seed_stories
 from teams.demo import seed_people
 
 
@@ -25,9 +25,11 @@ class Command(BaseCommand):
         people = seed_people()
         version = seed_plumbline(manager=people["manager"])
         stories = seed_stories(people=people, version=version)
+        conversations = seed_conversations(people=people, version=version)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo company ready: {len(people)} demo people, "
-                f"plumb line version {version.number} current, {stories} stories."
+                f"plumb line version {version.number} current, {stories} stories, "
+                f"{conversations} conversations."
             )
         )
