@@ -1,7 +1,7 @@
 import pytest
+from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.core import mail
 from django.urls import reverse
 
 from teams.models import Membership, Session, Team, User
