@@ -5,11 +5,22 @@ it still has the revision the editor started from. Two managers editing at once 
 overwrite each other: the second one is told, and their input is kept on screen.
 """
 
+import functools
+
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
 from plumbline.models import Guardrail, Pillar, PlumbLineVersion, VersionPart
+
+# Called with (version=, by=) after a version's publication is committed. Apps built on the
+# plumb line register here (stories re-checks every entry) since this app cannot import them.
+_publish_listeners = []
+
+
+def on_publish(listener) -> None:
+    if listener not in _publish_listeners:
+        _publish_listeners.append(listener)
 
 
 class StaleDraftError(Exception):
@@ -154,6 +165,8 @@ def draft_publish(*, draft: PlumbLineVersion, by, expected_revision: int) -> Plu
         revision=F("revision") + 1,
     )
     draft.refresh_from_db()
+    for listener in _publish_listeners:
+        transaction.on_commit(functools.partial(listener, version=draft, by=by))
     return draft
 
 

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "axes",
+    "django_tasks_db",
     "teams",
     "plumbline",
     "stories",
@@ -262,4 +263,8 @@ LOGGING = {
 }
 
 PLUMBLINE_PAGE_SIZE = 25
+
+# Background tasks (re-checking every entry after a new plumb line) are stored in the
+# database and run by `manage.py db_worker`, which `make run` starts beside the server.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 PLUMBLINE_STORY_REVIEW_DAYS = env_int("PLUMBLINE_STORY_REVIEW_DAYS", 90)

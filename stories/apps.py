@@ -6,7 +6,7 @@ class StoriesConfig(AppConfig):
     verbose_name = "Stories and conversations"
 
     def ready(self):
-        from stories.permissions import may_see_sales_records, may_use_library
+        from stories.permissions import may_review, may_see_sales_records, may_use_library
         from teams import navigation
 
         navigation.register("Home", "home", lambda user: user.is_authenticated, order=0)
@@ -15,3 +15,16 @@ class StoriesConfig(AppConfig):
             "Conversations", "stories:conversation_list", may_see_sales_records, order=30
         )
         navigation.register("Clients", "stories:client_list", may_see_sales_records, order=40)
+        navigation.register("Review", "stories:review_queue", may_review, order=50)
+
+        from stories.permissions import may_see_dashboard
+
+        navigation.register("Dashboard", "stories:dashboard", may_see_dashboard, order=60)
+
+        from plumbline.services import on_publish
+        from stories.notifications import notify_new_version
+        from stories.recheck import recheck_start
+
+        # A new plumb line: everyone hears of it, and every entry is checked against it.
+        on_publish(notify_new_version)
+        on_publish(recheck_start)

@@ -22,7 +22,7 @@ STORIES = [
     (
         "What a roof earns over twenty-five years",
         "A bakery's panels paid for themselves in six years and keep paying.",
-        "When Hartley's Bakery looked at solar, the first question was the invoice. "
+        "When a family bakery looked at solar, the first question was the invoice. "
         "We walked them through the **total cost of ownership** instead: delivery, "
         "installation, warranty, support and training, set against the running cost of the "
         "ovens.\n\n- Payback came in year six\n- Lifetime savings pass half a million\n\n"

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django import forms
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -11,11 +12,12 @@ from stories.models import (
     Client,
     Contact,
     Conversation,
+    Review,
     Story,
     TcoTopic,
     normalized_name,
 )
-from teams.models import User
+from teams.models import Team, User
 
 
 class PillarChoiceField(forms.ModelMultipleChoiceField):
@@ -230,6 +232,11 @@ class ConversationForm(forms.ModelForm):
             self.initial["pillars"] = [
                 p.pk for p in self.instance.pillars.all() if p.version_id == version.pk
             ]
+            # Stories archived since they were used stay on the conversation when it is edited.
+            used = self.instance.stories_used.values("pk")
+            self.fields["stories_used"].queryset = Story.objects.filter(
+                Q(status=Story.Status.PUBLISHED) | Q(pk__in=used)
+            ).order_by("title")
         client_id = (
             self.data.get("client")
             or self.initial.get("client")
@@ -299,3 +306,39 @@ class ConversationFilterForm(forms.Form):
         self.fields["pillar"].widget.choices = [("", "Any pillar"), *pillar_choices]
         if len(scopes) < 2:
             del self.fields["scope"]
+
+
+class ReviewForm(forms.ModelForm):
+    verdict = forms.ChoiceField(choices=Review.Verdict.choices, widget=forms.RadioSelect)
+
+    class Meta:
+        model = Review
+        fields = ["verdict", "comment"]
+        widgets = {"comment": forms.Textarea(attrs={"rows": 4})}
+
+
+class QueueFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[
+            ("", "Stories and conversations"),
+            ("story", "Stories"),
+            ("conversation", "Conversations"),
+        ],
+        required=False,
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.all(), required=False, empty_label="Any team"
+    )
+    person = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Anyone"
+    )
+    pillar = forms.SlugField(required=False, widget=forms.Select)
+    band = forms.ChoiceField(choices=[("", "Any band"), *Band.choices], required=False)
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, people, teams, pillar_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        self.fields["team"].queryset = teams
+        self.fields["pillar"].widget.choices = [("", "Any pillar"), *pillar_choices]

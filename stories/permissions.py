@@ -7,6 +7,7 @@ from django.http import Http404
 from stories.models import Client, Conversation, Story
 from teams.permissions import (
     MARKETING,
+    SALES,
     is_admin,
     is_lead,
     is_manager,
@@ -141,3 +142,44 @@ def get_client_for(user, pk, *, edit: bool = False) -> Client:
     if edit and not may_edit_client(user, client):
         raise PermissionDenied
     return client
+
+
+# --- Reviews and the dashboard -------------------------------------------------------------
+
+
+def may_review(user) -> bool:
+    """Managers review everything; marketing and sales leads coach their own teams."""
+    return is_manager(user) or is_lead(user, MARKETING) or is_lead(user, SALES)
+
+
+def reviewable_people(user) -> set[int] | None:
+    """Whose entries this reviewer may judge: None means everyone (managers)."""
+    if is_manager(user):
+        return None
+    return led_member_ids(user)
+
+
+def may_review_entry(user, entry) -> bool:
+    people = reviewable_people(user)
+    author_id = entry.author_id if isinstance(entry, Story) else entry.rep_id
+    return may_review(user) and (people is None or author_id in people)
+
+
+def may_see_dashboard(user) -> bool:
+    return is_manager(user) or is_marketing(user) or is_sales(user)
+
+
+def sees_people_on_dashboard(user) -> bool:
+    """Per-person figures: managers and leads (for their teams); never marketing members."""
+    return is_manager(user) or is_lead(user)
+
+
+def dashboard_people(user) -> set[int] | None:
+    """Whose conversations count in this user's sales figures: None means everyone.
+
+    Marketing and managers see the company's averages; a rep sees their own figures, a
+    sales lead their team's.
+    """
+    if is_manager(user) or is_marketing(user):
+        return None
+    return _team_of(user)

@@ -11,10 +11,12 @@ from stories.models import (
     Client,
     Conversation,
     IllegalTransition,
+    Review,
     Story,
     StoryRevision,
     normalized_name,
 )
+from stories.notifications import notify_verdict
 
 __all__ = ["IllegalTransition", "StoryConflict"]
 
@@ -54,12 +56,7 @@ def _record(story: Story, content: StoryContent, *, by) -> None:
     story.audiences.set(content.audiences)
     story.pillars.set(content.pillars)
     story.run_check([p.key for p in content.pillars])
-    Story.objects.filter(pk=story.pk).update(
-        check_report=story.check_report,
-        score=story.score,
-        band=story.band,
-        checked_at=story.checked_at,
-    )
+    Story.objects.filter(pk=story.pk).update(**story.checked_values())
     last = story.revisions.aggregate(top=Max("number"))["top"] or 0
     StoryRevision.objects.create(
         story=story,
@@ -228,12 +225,7 @@ def _record_conversation(conversation: Conversation, data: dict) -> None:
     pillars = list(data["pillars"])
     conversation.pillars.set(pillars)
     conversation.run_check([p.key for p in pillars])
-    Conversation.objects.filter(pk=conversation.pk).update(
-        check_report=conversation.check_report,
-        score=conversation.score,
-        band=conversation.band,
-        checked_at=conversation.checked_at,
-    )
+    Conversation.objects.filter(pk=conversation.pk).update(**conversation.checked_values())
 
 
 def conversation_log(*, rep, version, data: dict, token=None) -> tuple[Conversation, bool]:
@@ -282,3 +274,23 @@ def conversation_save(*, conversation: Conversation, data: dict, lock_version: i
     conversation.save()
     _record_conversation(conversation, data)
     return conversation
+
+
+# --- Reviews ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def review_create(*, entry, reviewer, verdict: str, comment: str, version) -> Review:
+    """Record a verdict; the author hears of it on their home page and, after commit, by email."""
+    review = Review(
+        story=entry if isinstance(entry, Story) else None,
+        conversation=entry if isinstance(entry, Conversation) else None,
+        reviewer=reviewer,
+        verdict=verdict,
+        comment=comment,
+        plumbline_version=version,
+    )
+    review.full_clean()
+    review.save()
+    notify_verdict(review)
+    return review

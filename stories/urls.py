@@ -1,6 +1,7 @@
 from django.urls import include, path
 
-from stories.views import audiences, clients, conversations, home, stories
+from stories.views import audiences, clients, conversations, home, reviews, stories
+from stories.views import dashboard as dashboard_views
 
 story_patterns = [
     path("", stories.library, name="library"),
@@ -33,6 +34,20 @@ sales_patterns = [
     path("clients/<int:pk>/contacts/new/", clients.contact_edit, name="contact_create"),
     path("clients/<int:pk>/contacts/<int:contact_pk>/", clients.contact_edit, name="contact_edit"),
     path("clients/contact-options/", clients.contact_options, name="contact_options"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path(
+        "dashboard/export/<slug:table>.csv",
+        dashboard_views.dashboard_export,
+        name="dashboard_export",
+    ),
+    # -- reviews --
+    path("review/", reviews.queue, name="review_queue"),
+    path("review/export.csv", reviews.queue_export, name="review_queue_export"),
+    path("review/verdicts.csv", reviews.verdicts_export, name="verdicts_export"),
+    path("review/recheck/", reviews.recheck_status, name="recheck_status"),
+    path("review/recheck/<int:pk>/resume/", reviews.recheck_resume, name="recheck_resume"),
+    path("review/<slug:kind>/<int:pk>/", reviews.review_entry, name="review_entry"),
+    path("notifications/read/", reviews.notifications_read, name="notifications_read"),
 ]
 
 app_name = "stories"

@@ -19,3 +19,6 @@ STORAGES = {
 
 # WhiteNoise looks for collected files only where they exist; tests use the finders.
 STATIC_ROOT = None
+
+# Tests run background tasks by hand (see tests/stories/test_recheck.py).
+TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from stories import services
 from stories.models import Audience, Contact
+from stories.recheck import recheck_start
 from tests.factories import UserFactory
 from tests.plumbline.factories import make_draft, make_published
 
@@ -52,6 +53,7 @@ DECIDERS_ON_PUBLISHED = roles(302, 403, 200, 403, 403, 200, 200)
 # Marketing never learns that a client or conversation exists: 404, not 403.
 SALES_RECORDS = roles(302, 404, 404, 200, 200, 200, 200)
 LOGGERS = roles(302, 404, 404, 200, 200, 404, 200)  # sales (and admins) log conversations
+REVIEWERS = roles(302, 403, 200, 403, 200, 200, 200)  # managers, and leads as coaches
 
 
 def make_story(o, *, status, author):
@@ -264,6 +266,29 @@ ROUTES = {
         lambda o: f"/clients/contact-options/?client={o.client.pk}",
         SALES_RECORDS,
     ),
+    # The dashboard: everyone in a team (and admins); marketing sees only averages.
+    "stories:dashboard": ("GET", lambda o: "/dashboard/", signed_in(200)),
+    "stories:dashboard_export": (
+        "GET",
+        lambda o: "/dashboard/export/coverage.csv",
+        signed_in(200),
+    ),
+    # Review, re-check and notifications
+    "stories:review_queue": ("GET", lambda o: "/review/", REVIEWERS),
+    "stories:review_queue_export": ("GET", lambda o: "/review/export.csv", REVIEWERS),
+    "stories:verdicts_export": ("GET", lambda o: "/review/verdicts.csv", REVIEWERS),
+    "stories:review_entry": (
+        "GET",
+        lambda o: f"/review/conversation/{o.conversation.pk}/",
+        roles(302, 404, 404, 403, 200, 200, 200),
+    ),
+    "stories:recheck_status": ("GET", lambda o: "/review/recheck/", managers_only(200)),
+    "stories:recheck_resume": (
+        "POST",
+        lambda o: f"/review/recheck/{o.run.pk}/resume/",
+        managers_only(302),
+    ),
+    "stories:notifications_read": ("POST", lambda o: "/notifications/read/", signed_in(302)),
     # Django admin: one row for the whole site; its own login page sends people to ours.
     "admin/login/": ("GET", lambda o: "/admin/login/", everyone(302)),
     "admin": ("GET", lambda o: "/admin/", {**signed_in(302), "admin": 200}),
@@ -306,6 +331,7 @@ def test_role_can_reach_route(route, cast, client_for):
     o.draft_story = make_story(o, status="draft", author=cast.marketer)
     o.client = services.client_create(owner=cast.rep, name="Northgate Cold Store")
     o.contact = Contact.objects.create(client=o.client, name="Amara Osei")
+    o.run = recheck_start(version=o.version, by=cast.manager)
     o.conversation, _ = services.conversation_log(
         rep=cast.rep,
         version=o.version,

@@ -1,5 +1,7 @@
 """Clients and their contacts: personal data, for sales and managers only (404 to others)."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -41,7 +43,7 @@ def client_list(request):
         {
             "page": page,
             "q": q,
-            "query": f"q={q}" if q else "",
+            "query": urlencode({"q": q}) if q else "",
             "may_create": may_log_conversations(request.user),
         },
     )
@@ -68,8 +70,9 @@ def client_create(request):
     similar = []
     if request.method == "POST":
         name = request.POST.get("name", "")
-        similar = _similar_clients(request.user, name)
-        if form.is_valid():
+        # "Did you mean …": shown once; "Add it anyway" confirms it is a different client.
+        similar = [] if request.POST.get("confirmed") else _similar_clients(request.user, name)
+        if form.is_valid() and not similar:
             data = form.cleaned_data
             client = services.client_create(
                 owner=request.user,

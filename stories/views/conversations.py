@@ -3,6 +3,7 @@
 import uuid
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,6 +13,7 @@ from stories import services
 from stories.forms import ConversationFilterForm, ConversationForm
 from stories.live_check import live_check_response, report_for
 from stories.markdown import render_markdown
+from stories.models import Conversation
 from stories.permissions import (
     get_conversation_for,
     may_log_conversations,
@@ -106,6 +108,17 @@ def conversation_create(request):
         # Most conversations are logged right after they happen.
         "occurred_at": timezone.localtime().replace(second=0, microsecond=0),
     }
+    if request.method == "POST":
+        # A resubmitted form (double tap, retry) finds its conversation before validation,
+        # which would otherwise complain that the new client it created now exists.
+        token = request.POST.get("submission_token", "")
+        try:
+            already = Conversation.objects.filter(rep=request.user, submission_token=token).first()
+        except ValidationError:
+            already = None
+        if already:
+            messages.info(request, "This conversation was already saved; here it is.")
+            return redirect(already)
     form = ConversationForm(request.POST or None, version=version, clients=clients, initial=initial)
     if request.method == "POST" and form.is_valid():
         conversation, created = services.conversation_log(
@@ -146,6 +159,7 @@ def conversation_detail(request, pk):
             "stories_used": conversation.stories_used.all(),
             "tco_topics": conversation.tco_topics.all(),
             "pillars": conversation.pillars.all(),
+            "reviews": conversation.reviews.select_related("reviewer", "plumbline_version"),
             "may_edit": conversation.rep_id == request.user.pk,
         },
     )

@@ -1,6 +1,6 @@
 from django.shortcuts import render
 
-from stories.models import Conversation, Story
+from stories.models import Conversation, Notification, Review, Story
 from stories.permissions import may_write_stories
 from teams.permissions import is_admin, is_manager, is_marketing, is_sales
 
@@ -28,4 +28,13 @@ def home(request):
             .select_related("client")
             .order_by("-occurred_at")[:5]
         )
+    context["notifications"] = list(
+        Notification.objects.filter(user=user, read_at__isnull=True)[:10]
+    )
+    context["feedback"] = list(
+        (
+            Review.objects.filter(story__author=user)
+            | Review.objects.filter(conversation__rep=user)
+        ).select_related("reviewer", "story", "conversation__client")[:5]
+    )
     return render(request, "stories/home.html", context)

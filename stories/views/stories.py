@@ -145,6 +145,7 @@ def story_detail(request, pk):
             .order_by("-occurred_at")[:20]
             if may_see_sales_records(user)
             else [],
+            "reviews": story.reviews.select_related("reviewer", "plumbline_version"),
             "may_edit": may_edit_story(user, story),
             "may_work_on": may_work_on(user, story),
             "may_decide": may_decide(user),

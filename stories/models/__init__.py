@@ -1,0 +1,40 @@
+"""The stories app's models, one module per topic."""
+
+from stories.models.entries import AlignedEntry, Band
+from stories.models.reviews import Notification, RecheckRun, Review
+from stories.models.sales import (
+    Client,
+    Contact,
+    Conversation,
+    ConversationQuerySet,
+    TcoTopic,
+    normalized_name,
+)
+from stories.models.stories import (
+    TRANSITION_VERBS,
+    Audience,
+    IllegalTransition,
+    Story,
+    StoryQuerySet,
+    StoryRevision,
+)
+
+__all__ = [
+    "TRANSITION_VERBS",
+    "AlignedEntry",
+    "Audience",
+    "Band",
+    "Client",
+    "Contact",
+    "Conversation",
+    "ConversationQuerySet",
+    "IllegalTransition",
+    "Notification",
+    "RecheckRun",
+    "Review",
+    "Story",
+    "StoryQuerySet",
+    "StoryRevision",
+    "TcoTopic",
+    "normalized_name",
+]

@@ -1,0 +1,177 @@
+"""Clients, their people and the conversations sales has with them: personal data."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from stories.models.entries import AlignedEntry
+from stories.models.stories import Story
+
+
+def normalized_name(name: str) -> str:
+    """A client's name as compared for duplicates: case and spacing ignored."""
+    return " ".join(name.casefold().split())
+
+
+class Client(models.Model):
+    """An account sales works with. Its people are contacts; both are personal data."""
+
+    class Size(models.TextChoices):
+        SMALL = "small", "Small (under 50 people)"
+        MEDIUM = "medium", "Medium (50–249)"
+        LARGE = "large", "Large (250–999)"
+        ENTERPRISE = "enterprise", "Enterprise (1,000+)"
+
+    name = models.CharField(max_length=200)
+    # Filled from `name` on every save; the unique constraint below keeps one client per name.
+    name_key = models.CharField(max_length=200, editable=False)
+    industry = models.CharField(max_length=120, blank=True)
+    size = models.CharField(max_length=12, choices=Size.choices, blank=True)
+    notes = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="clients",
+        verbose_name="owning rep",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name_key"], name="client_name_once"),
+            models.CheckConstraint(
+                condition=models.Q(size__in=["", "small", "medium", "large", "enterprise"]),
+                name="client_size_valid",
+            ),
+        ]
+        indexes = [
+            # The client list and type-ahead of a rep: clients they own, by name.
+            models.Index(fields=["owner", "name"], name="client_owner_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name = " ".join(self.name.split())
+        self.name_key = normalized_name(self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("stories:client_detail", args=[self.pk])
+
+
+class Contact(models.Model):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=160)
+    role = models.CharField(max_length=120, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.role})" if self.role else self.name
+
+
+class TcoTopic(models.Model):
+    """A total-cost-of-ownership topic; a list the company can grow in the admin."""
+
+    key = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=80)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "label"]
+        verbose_name = "TCO topic"
+
+    def __str__(self):
+        return self.label
+
+
+class ConversationQuerySet(models.QuerySet):
+    def for_list(self):
+        return self.select_related("client", "rep").prefetch_related("pillars", "tco_topics")
+
+
+class Conversation(AlignedEntry):
+    """One sales conversation with one client: where the stories come to life."""
+
+    class Channel(models.TextChoices):
+        CALL = "call", "Call"
+        MEETING = "meeting", "Meeting"
+        EMAIL = "email", "Email"
+        VISIT = "visit", "Visit"
+        CHAT = "chat", "Chat"
+        SOCIAL = "social", "Social"
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="conversations")
+    contacts = models.ManyToManyField(Contact, blank=True, related_name="conversations")
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="conversations"
+    )
+    occurred_at = models.DateTimeField("when")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    summary = models.CharField(max_length=300)
+    notes = models.TextField(blank=True, help_text="Markdown. What was said, in your words.")
+    client_goals = models.TextField("the client's goals", blank=True)
+    risks = models.TextField(
+        "risks raised and how they were answered",
+        blank=True,
+        help_text="What worries the client about buying, and what you said.",
+    )
+    tco_topics = models.ManyToManyField(
+        TcoTopic, blank=True, related_name="conversations", verbose_name="TCO topics discussed"
+    )
+    stories_used = models.ManyToManyField(
+        Story, blank=True, related_name="conversations", verbose_name="stories used"
+    )
+    outcome = models.CharField(max_length=300, blank=True)
+    next_step = models.CharField(max_length=300, blank=True)
+    next_step_due = models.DateField(null=True, blank=True)
+    # The form's one-time token: a double click or a resubmit creates one conversation.
+    submission_token = models.UUIDField(null=True, blank=True, editable=False)
+    lock_version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ConversationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rep", "submission_token"], name="conversation_submitted_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    channel__in=["call", "meeting", "email", "visit", "chat", "social"]
+                ),
+                name="conversation_channel_valid",
+            ),
+        ]
+        indexes = [
+            # "My conversations" and a lead's team list, newest first.
+            models.Index(fields=["rep", "-occurred_at"], name="conversation_rep_when"),
+            # A client's timeline, newest first.
+            models.Index(fields=["client", "-occurred_at"], name="conversation_client_when"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} with {self.client} on {self.occurred_at:%d %b %Y}"
+
+    def get_absolute_url(self):
+        return reverse("stories:conversation_detail", args=[self.pk])
+
+    def text_for_check(self) -> str:
+        parts = (
+            self.summary,
+            self.notes,
+            self.client_goals,
+            self.risks,
+            self.outcome,
+            self.next_step,
+        )
+        return "\n\n".join(part for part in parts if part)

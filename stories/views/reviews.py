@@ -1,0 +1,220 @@
+"""Managers (and leads, as coaches) judge entries against the plumb line, and follow re-checks."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from plumbline.models import PlumbLineVersion
+from stories import recheck, services
+from stories.csv_export import csv_response
+from stories.forms import QueueFilterForm, ReviewForm
+from stories.markdown import render_markdown
+from stories.models import Conversation, Notification, RecheckRun, Review, Story
+from stories.permissions import (
+    get_conversation_for,
+    get_story_for,
+    may_review,
+    may_review_entry,
+    reviewable_people,
+)
+from stories.review_queue import QueueFilters, review_queue, with_people
+from teams.models import Team, User
+from teams.permissions import is_manager, require
+
+PAGE_SIZE = 25
+
+
+def _current_version():
+    version = PlumbLineVersion.objects.filter(is_current=True).first()
+    if version is None:
+        raise Http404("There is no published plumb line to review against yet.")
+    return version
+
+
+def _queue(request):
+    user = request.user
+    version = _current_version()
+    people = reviewable_people(user)
+    form = QueueFilterForm(
+        request.GET or None,
+        people=User.objects.filter(pk__in=people) if people is not None else User.objects.all(),
+        teams=Team.objects.filter(memberships__user_id__in=people).distinct()
+        if people is not None
+        else Team.objects.all(),
+        pillar_choices=[(p.key, p.title) for p in version.pillars.all()],
+    )
+    filters = QueueFilters()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = QueueFilters(
+            kind=data["kind"],
+            team=data["team"].pk if data["team"] else None,
+            person=data["person"].pk if data["person"] else None,
+            pillar=data["pillar"],
+            band=data["band"],
+            since=data["since"],
+            until=data["until"],
+        )
+    return version, form, review_queue(user, version, filters)
+
+
+@require(may_review)
+def queue(request):
+    version, form, rows = _queue(request)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "stories/review_queue.html",
+        {
+            "version": version,
+            "filters": form,
+            "page": page,
+            "rows": with_people(page.object_list),
+            "query": query.urlencode(),
+            "run": RecheckRun.objects.filter(version=version).first()
+            if is_manager(request.user)
+            else None,
+        },
+    )
+
+
+@require(may_review)
+def queue_export(request):
+    version, _, rows = _queue(request)
+    return csv_response(
+        f"review-queue-v{version.number}.csv",
+        ["kind", "id", "score", "band", "date", "title or summary", "author"],
+        (
+            [
+                r["kind"],
+                r["pk"],
+                r["score"],
+                r["band"],
+                timezone.localdate(r["when"]).isoformat(),
+                r["label"],
+                r["person"],
+            ]
+            for r in with_people(rows[:10_000])
+        ),
+    )
+
+
+@require(may_review)
+def verdicts_export(request):
+    reviews = Review.objects.select_related(
+        "reviewer", "story", "conversation", "plumbline_version"
+    ).order_by("-created_at")
+    people = reviewable_people(request.user)
+    if people is not None:
+        reviews = reviews.filter(story__author_id__in=people) | reviews.filter(
+            conversation__rep_id__in=people
+        )
+    return csv_response(
+        "verdicts.csv",
+        ["date", "kind", "entry id", "entry", "verdict", "comment", "reviewer", "version"],
+        (
+            [
+                timezone.localdate(review.created_at).isoformat(),
+                "story" if review.story_id else "conversation",
+                review.story_id or review.conversation_id,
+                str(review.entry),
+                review.get_verdict_display(),
+                review.comment,
+                str(review.reviewer),
+                review.plumbline_version.number,
+            ]
+            for review in reviews[:10_000]
+        ),
+    )
+
+
+def _entry_for(user, kind, pk):
+    if kind == "story":
+        return get_story_for(user, pk)
+    if kind == "conversation":
+        return get_conversation_for(user, pk)
+    raise Http404
+
+
+def review_entry(request, kind, pk):
+    """The entry beside its check and the version it was written under, and the verdict form."""
+    entry = _entry_for(request.user, kind, pk)  # 404 first: never confirm what is hidden
+    if not may_review_entry(request.user, entry):
+        raise PermissionDenied
+    version = _current_version()
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.review_create(
+            entry=entry,
+            reviewer=request.user,
+            verdict=form.cleaned_data["verdict"],
+            comment=form.cleaned_data["comment"],
+            version=version,
+        )
+        messages.success(request, f"Verdict saved; {_author(entry)} will see it.")
+        return redirect("stories:review_queue")
+    written_under = PlumbLineVersion.objects.prefetch_related("pillars", "guardrails").get(
+        pk=entry.plumbline_version_id
+    )
+    return render(
+        request,
+        "stories/review_entry.html",
+        {
+            "entry": entry,
+            "kind": kind,
+            "body": render_markdown(entry.body if kind == "story" else entry.notes),
+            "report": entry.report,
+            "written_under": written_under,
+            "history": entry.reviews.select_related("reviewer", "plumbline_version"),
+            "form": form,
+        },
+    )
+
+
+def _author(entry):
+    return entry.author if isinstance(entry, Story) else entry.rep
+
+
+@require(is_manager)
+def recheck_status(request):
+    runs = list(RecheckRun.objects.select_related("version")[:5])
+    run = runs[0] if runs else None
+    context = {"run": run, "runs": runs}
+    if run:
+        elapsed = ((run.last_batch_at or timezone.now()) - run.started_at).total_seconds()
+        remaining = run.total - run.done
+        context.update(
+            stalled=recheck.is_stalled(run),
+            seconds_left=round(elapsed / run.done * remaining) if run.done and remaining else 0,
+            worse_stories=recheck.drift(Story, run.version).select_related("author")[:50],
+            worse_conversations=recheck.drift(Conversation, run.version).select_related(
+                "client", "rep"
+            )[:50],
+        )
+    return render(request, "stories/recheck_status.html", context)
+
+
+@require_POST
+@require(is_manager)
+def recheck_resume(request, pk):
+    run = get_object_or_404(RecheckRun, pk=pk)
+    if run.finished_at:
+        messages.info(request, "This re-check is already complete.")
+    else:
+        recheck.recheck_resume(run)
+        messages.success(request, "The re-check is queued again; the worker picks it up next.")
+    return redirect("stories:recheck_status")
+
+
+@require_POST
+def notifications_read(request):
+    Notification.objects.filter(user=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    return redirect("home")

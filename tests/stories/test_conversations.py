@@ -1,0 +1,989 @@
+"""Conversations: who sees them, the list and its filters, logging, editing, the live check."""
+
+import re
+import uuid
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client as BrowserClient
+from django.utils import timezone
+
+from stories import permissions, services
+from stories.models import Client, Conversation, Story, TcoTopic
+from tests.plumbline.factories import make_published
+from tests.stories.conversation_factories import make_client, make_conversation
+from tests.stories.factories import make_story
+from tests.xss_corpus import PAYLOADS, assert_no_xss
+
+pytestmark = pytest.mark.django_db
+
+MARKETING_AND_OUTSIDERS = ["marketer", "marketing_lead", "outsider"]
+
+
+@pytest.fixture
+def version(cast):
+    return make_published(by=cast.manager)
+
+
+@pytest.fixture
+def world(cast, version):
+    """A client and a conversation each for rep, teammate (same team) and other_rep."""
+    o = SimpleNamespace()
+    o.client = make_client(cast.rep, "Northgate Cold Store", contacts=[("Amara Osei", "Owner")])
+    o.contact = o.client.contacts.get()
+    o.conversation = make_conversation(
+        rep=cast.rep, client=o.client, version=version, summary="Rep walked the cold store."
+    )
+    o.team_client = make_client(cast.teammate, "Brindle Brewing Co.", contacts=["Sam Brindle"])
+    o.team_conversation = make_conversation(
+        rep=cast.teammate, client=o.team_client, version=version, summary="Teammate at the brewery."
+    )
+    o.other_client = make_client(cast.other_rep, "Southmoor Dairy", contacts=["Gareth Lowe"])
+    o.other_contact = o.other_client.contacts.get()
+    o.other_conversation = make_conversation(
+        rep=cast.other_rep, client=o.other_client, version=version, summary="South at the dairy."
+    )
+    return o
+
+
+def _html(response) -> str:
+    return response.content.decode()
+
+
+def _local(when) -> str:
+    """A time as the datetime-local input sends it."""
+    return timezone.localtime(when).strftime("%Y-%m-%dT%H:%M")
+
+
+def _form(version, *, client=None, pillars=("lifetime-value",), when=None, **overrides) -> dict:
+    """What the conversation form posts (an existing client unless overridden)."""
+    data = {
+        "version": version.number,
+        "submission_token": str(uuid.uuid4()),
+        "client": client.pk if client else "",
+        "new_client": "",
+        "occurred_at": _local(when or timezone.now() - timedelta(hours=2)),
+        "channel": "meeting",
+        "summary": "Met the finance team about the roof.",
+        "notes": "We went through the total cost of ownership and the lifetime savings.",
+        "client_goals": "Cut energy bills.",
+        "risks": "",
+        "outcome": "Proposal requested",
+        "next_step": "",
+        "next_step_due": "",
+        "pillars": [p.pk for p in version.pillars.filter(key__in=pillars)],
+    }
+    data.update(overrides)
+    return data
+
+
+def _summaries(response) -> list[str]:
+    """The conversation summaries a list page shows, in order."""
+    assert response.status_code == 200
+    return re.findall(r'<p class="mb-1">(.*?)</p>', _html(response))
+
+
+def _lock_version(response) -> str:
+    values = set(
+        re.findall(r'<input type="hidden" name="lock_version" value="(\d+)"', _html(response))
+    )
+    [value] = values
+    return value
+
+
+# --- Access ---------------------------------------------------------------------------------------
+
+
+def _every_route(o, version) -> list[tuple[str, str, dict]]:
+    """(method, url, data) for every conversation route, on rep's records."""
+    pk = o.conversation.pk
+    check = {"version": version.number, "summary": "A discount?", "pillars": []}
+    return [
+        ("get", "/conversations/", {}),
+        ("get", "/conversations/?scope=all", {}),
+        ("get", "/conversations/new/", {}),
+        ("post", "/conversations/new/", _form(version, client=o.client)),
+        ("post", "/conversations/new/", _form(version, new_client="Acme Robotics")),
+        ("get", "/conversations/check/", {}),
+        ("post", "/conversations/check/", check),
+        ("get", f"/conversations/{pk}/", {}),
+        ("get", f"/conversations/{pk}/edit/", {}),
+        ("post", f"/conversations/{pk}/edit/", _form(version, client=o.client, summary="Hacked")),
+    ]
+
+
+class TestAccess:
+    def test_it_works(self, client_for, cast, world):
+        client = client_for(cast.rep)
+        response = client.get(f"/conversations/{world.conversation.pk}/")
+        assert response.status_code == 200
+        assert "Rep walked the cold store." in _html(response)
+        assert f'href="/conversations/{world.conversation.pk}/edit/"' in _html(response)
+        assert client.get(f"/conversations/{world.conversation.pk}/edit/").status_code == 200
+
+    @pytest.mark.parametrize("name", MARKETING_AND_OUTSIDERS)
+    def test_outsider_gets_404(self, client_for, cast, world, version, name):
+        client = client_for(getattr(cast, name))
+        before = Conversation.objects.count(), Client.objects.count()
+        for method, url, data in _every_route(world, version):
+            response = getattr(client, method)(url, data)
+            assert response.status_code == 404, (name, method, url)
+            assert "Northgate" not in _html(response)
+        assert (Conversation.objects.count(), Client.objects.count()) == before
+        world.conversation.refresh_from_db()
+        assert world.conversation.summary == "Rep walked the cold store."
+
+    def test_anonymous_is_sent_to_sign_in(self, client_for, cast, world):
+        response = client_for(None).get(f"/conversations/{world.conversation.pk}/")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+
+    @pytest.mark.parametrize("suffix", ["", "edit/"])
+    def test_other_team_gets_404(self, client_for, cast, world, version, suffix):
+        url = f"/conversations/{world.other_conversation.pk}/{suffix}"
+        data = _form(version, client=world.client, summary="Taken over")
+        for name in ("rep", "teammate", "sales_lead"):
+            client = client_for(getattr(cast, name))
+            assert client.get(url).status_code == 404, name
+            assert client.post(url, data).status_code == 404, name
+        world.other_conversation.refresh_from_db()
+        assert world.other_conversation.summary == "South at the dairy."
+
+    @pytest.mark.parametrize("suffix", ["", "edit/"])
+    def test_teammate_does_not_see_rep_conversations(self, client_for, cast, world, suffix):
+        url = f"/conversations/{world.team_conversation.pk}/{suffix}"
+        assert client_for(cast.rep).get(url).status_code == 404
+
+    def test_lead_reads_the_team(self, client_for, cast, world):
+        client = client_for(cast.sales_lead)
+        response = client.get(f"/conversations/{world.team_conversation.pk}/")
+        assert response.status_code == 200
+        assert "Teammate at the brewery." in _html(response)
+        assert "/edit/" not in _html(response)
+
+    @pytest.mark.parametrize("name", ["sales_lead", "manager", "admin"])
+    def test_read_only_gets_403(self, client_for, cast, world, version, name):
+        client = client_for(getattr(cast, name))
+        url = f"/conversations/{world.team_conversation.pk}/edit/"
+        assert client.get(url).status_code == 403
+        response = client.post(url, _form(version, client=world.team_client, summary="Changed"))
+        assert response.status_code == 403
+        world.team_conversation.refresh_from_db()
+        assert world.team_conversation.summary == "Teammate at the brewery."
+
+    @pytest.mark.parametrize("name", ["manager", "admin"])
+    def test_managers_see_everyone(self, client_for, cast, world, name):
+        client = client_for(getattr(cast, name))
+        response = client.get(f"/conversations/{world.other_conversation.pk}/")
+        assert response.status_code == 200
+        assert "South at the dairy." in _html(response)
+
+    def test_managers_do_not_log_conversations(self, client_for, cast, version):
+        assert client_for(cast.manager).get("/conversations/new/").status_code == 404
+        assert client_for(cast.admin).get("/conversations/new/").status_code == 200
+
+    def test_bad_id_gets_404(self, client_for, cast, world):
+        client = client_for(cast.rep)
+        assert client.get("/conversations/999999/").status_code == 404
+        assert client.get("/conversations/999999/edit/").status_code == 404
+        assert client.get("/conversations/abc/").status_code == 404
+
+
+class TestPermissions:
+    """The querysets every page is built on, beside the views' own 404s."""
+
+    @pytest.mark.parametrize(
+        "name, expected",
+        [
+            ("rep", {"rep"}),
+            ("teammate", {"teammate"}),
+            ("sales_lead", {"rep", "teammate"}),
+            ("other_rep", {"other_rep"}),
+            ("manager", {"rep", "teammate", "other_rep"}),
+            ("admin", {"rep", "teammate", "other_rep"}),
+            ("marketer", set()),
+            ("marketing_lead", set()),
+            ("outsider", set()),
+        ],
+    )
+    def test_visible_conversations_and_clients(self, cast, world, name, expected):
+        user = getattr(cast, name)
+        conversations = permissions.visible_conversations(user)
+        assert {c.rep.username for c in conversations} == expected
+        assert {c.owner.username for c in permissions.visible_clients(user)} == expected
+        assert permissions.may_see_sales_records(user) == bool(expected)
+
+
+# --- The list -------------------------------------------------------------------------------------
+
+
+class TestList:
+    def test_rep_sees_only_their_own(self, client_for, cast, world):
+        response = client_for(cast.rep).get("/conversations/")
+        assert _summaries(response) == ["Rep walked the cold store."]
+        # Not even the filter's client list names the other clients.
+        assert "Brindle" not in _html(response)
+        assert "Southmoor" not in _html(response)
+
+    def test_lead_sees_the_team(self, client_for, cast, world, version):
+        own_client = make_client(cast.sales_lead, "Fenwick & Daughters")
+        make_conversation(
+            rep=cast.sales_lead,
+            client=own_client,
+            version=version,
+            summary="Lead with the retailer.",
+            when=timezone.now() - timedelta(days=1),
+        )
+        client = client_for(cast.sales_lead)
+        assert sorted(_summaries(client.get("/conversations/"))) == [
+            "Lead with the retailer.",
+            "Rep walked the cold store.",
+            "Teammate at the brewery.",
+        ]
+        assert _summaries(client.get("/conversations/?scope=mine")) == ["Lead with the retailer."]
+        assert "Southmoor" not in _html(client.get("/conversations/"))
+
+    def test_lead_cannot_widen_the_scope(self, client_for, cast, world):
+        response = client_for(cast.sales_lead).get("/conversations/?scope=all")
+        assert "South at the dairy." not in _summaries(response)
+
+    def test_manager_sees_everyone(self, client_for, cast, world):
+        client = client_for(cast.manager)
+        assert sorted(_summaries(client.get("/conversations/"))) == [
+            "Rep walked the cold store.",
+            "South at the dairy.",
+            "Teammate at the brewery.",
+        ]
+        assert _summaries(client.get("/conversations/?scope=mine")) == []
+
+    def test_newest_first(self, client_for, cast, world, version):
+        make_conversation(
+            rep=cast.rep,
+            client=world.client,
+            version=version,
+            summary="Last week.",
+            when=timezone.now() - timedelta(days=7),
+        )
+        make_conversation(rep=cast.rep, client=world.client, version=version, summary="Just now.")
+        assert _summaries(client_for(cast.rep).get("/conversations/")) == [
+            "Just now.",
+            "Rep walked the cold store.",
+            "Last week.",
+        ]
+
+    def test_log_button_only_for_loggers(self, client_for, cast, world):
+        assert "Log a conversation" in _html(client_for(cast.rep).get("/conversations/"))
+        assert "Log a conversation" not in _html(client_for(cast.manager).get("/conversations/"))
+
+    def test_empty_state(self, client_for, cast, version):
+        assert "No conversations here yet." in _html(client_for(cast.rep).get("/conversations/"))
+
+
+class TestFilters:
+    @pytest.fixture
+    def many(self, cast, version, world):
+        """More of rep's and teammate's conversations, each different in one way."""
+        story = make_story(author=cast.marketer, version=version, status=Story.Status.PUBLISHED)
+        hartley = make_client(cast.rep, "Hartley's Bakery")
+        make_conversation(
+            rep=cast.rep, client=hartley, version=version, summary="At the bakery.", channel="visit"
+        )
+        make_conversation(
+            rep=cast.rep,
+            client=world.client,
+            version=version,
+            summary="Engineers.",
+            notes="A local engineer does every service visit.",
+            pillars=("local-experts",),
+        )
+        make_conversation(
+            rep=cast.rep,
+            client=world.client,
+            version=version,
+            summary="Weather talk.",
+            notes="A short note about the weather.",
+            stories=[story],
+        )
+        make_conversation(
+            rep=cast.rep,
+            client=world.client,
+            version=version,
+            summary="Warranty questions.",
+            tco=("warranty", "support"),
+        )
+        make_conversation(
+            rep=cast.rep,
+            client=world.client,
+            version=version,
+            summary="Long ago.",
+            when=timezone.now() - timedelta(days=40),
+        )
+        return hartley
+
+    def _get(self, client, query) -> set[str]:
+        return set(_summaries(client.get(f"/conversations/?{query}")))
+
+    def test_client(self, client_for, cast, many):
+        client = client_for(cast.rep)
+        assert self._get(client, f"client={many.pk}") == {"At the bakery."}
+
+    def test_rep(self, client_for, cast, many):
+        client = client_for(cast.sales_lead)
+        assert self._get(client, f"rep={cast.teammate.pk}") == {"Teammate at the brewery."}
+
+    def test_channel(self, client_for, cast, many):
+        assert self._get(client_for(cast.rep), "channel=visit") == {"At the bakery."}
+
+    def test_pillar(self, client_for, cast, many):
+        assert self._get(client_for(cast.rep), "pillar=local-experts") == {"Engineers."}
+
+    def test_band(self, client_for, cast, many):
+        assert self._get(client_for(cast.rep), "band=off_message") == {"Weather talk."}
+
+    def test_tco_topic(self, client_for, cast, many):
+        assert self._get(client_for(cast.rep), "tco=warranty") == {"Warranty questions."}
+        content = _html(client_for(cast.rep).get("/conversations/?tco=warranty"))
+        assert "TCO: warranty, support" in content
+
+    def test_dates(self, client_for, cast, many):
+        client = client_for(cast.rep)
+        cut = (timezone.localdate() - timedelta(days=20)).isoformat()
+        assert self._get(client, f"until={cut}") == {"Long ago."}
+        recent = self._get(client, f"since={cut}")
+        assert "Long ago." not in recent
+        assert len(recent) == 5
+
+    @pytest.mark.parametrize(
+        "query", ["client=abc", "tco=nope", "since=notadate", "band=great", "rep=x", "page=abc"]
+    )
+    def test_tampered_values_are_ignored(self, client_for, cast, many, query):
+        response = client_for(cast.rep).get(f"/conversations/?{query}")
+        assert response.status_code == 200
+        assert len(_summaries(response)) == 6
+
+    def test_another_teams_client_is_not_a_filter(self, client_for, cast, many, world):
+        response = client_for(cast.rep).get(f"/conversations/?client={world.other_client.pk}")
+        assert response.status_code == 200
+        assert "South at the dairy." not in _summaries(response)
+        assert "Southmoor" not in _html(response)
+
+
+class TestPagination:
+    @pytest.fixture
+    def thirty(self, cast, version):
+        client = make_client(cast.rep, "Northgate Cold Store")
+        start = timezone.now() - timedelta(days=1)
+        for n in range(1, 31):
+            make_conversation(
+                rep=cast.rep,
+                client=client,
+                version=version,
+                summary=f"Talk {n:02}",
+                when=start + timedelta(minutes=n),
+            )
+
+    def test_first_page(self, client_for, cast, thirty):
+        response = client_for(cast.rep).get("/conversations/")
+        assert _summaries(response) == [f"Talk {n:02}" for n in range(30, 5, -1)]
+        assert "Page 1 of 2" in _html(response)
+        assert "30 conversations" in _html(response)
+
+    def test_page_two_keeps_the_filters(self, client_for, cast, thirty):
+        response = client_for(cast.rep).get("/conversations/?channel=call&page=2")
+        assert _summaries(response) == [f"Talk {n:02}" for n in range(5, 0, -1)]
+        assert 'href="?channel=call&amp;page=1"' in _html(response)
+
+    def test_page_999_is_the_last_page(self, client_for, cast, thirty):
+        response = client_for(cast.rep).get("/conversations/?page=999")
+        assert _summaries(response)[0] == "Talk 05"
+
+
+class TestListQueries:
+    def test_query_count_does_not_grow_with_conversations(
+        self, client_for, cast, version, django_assert_num_queries
+    ):
+        story = make_story(author=cast.marketer, version=version, status=Story.Status.PUBLISHED)
+        clients = [make_client(person) for person in (cast.rep, cast.teammate, cast.sales_lead)]
+
+        def add(count):
+            for n in range(count):
+                client = clients[n % 3]
+                make_conversation(
+                    rep=client.owner,
+                    client=client,
+                    version=version,
+                    summary=f"Conversation {n}",
+                    pillars=("lifetime-value", "local-experts")[: n % 2 + 1],
+                    tco=("warranty", "price", "support")[: n % 3 + 1],
+                    stories=[story] if n % 2 else [],
+                )
+
+        add(3)
+        client = client_for(cast.sales_lead)
+        with django_assert_num_queries(16) as small:
+            client.get("/conversations/")
+        add(27)
+        assert Conversation.objects.count() == 30
+        with django_assert_num_queries(len(small.captured_queries)):
+            response = client.get("/conversations/")
+        assert len(_summaries(response)) == 25
+
+
+# --- Logging a conversation -----------------------------------------------------------------------
+
+
+class TestCreate:
+    def test_it_works(self, client_for, cast, world, version):
+        draft = make_story(author=cast.marketer, version=version, title="Draft tale")
+        live = make_story(
+            author=cast.marketer, version=version, status="published", title="Live tale"
+        )
+        content = _html(client_for(cast.rep).get("/conversations/new/"))
+        assert "Log a conversation" in content
+        assert re.search(r'name="submission_token" value="[0-9a-f-]{36}"', content)
+        assert f'name="version" value="{version.number}"' in content
+        assert "Value over the whole life" in content
+        assert "Warranty" in content
+        assert live.title in content
+        assert draft.title not in content
+        assert "Northgate Cold Store" in content
+        assert "Southmoor" not in content
+        assert "Brindle" not in content
+
+    def test_each_form_gets_a_new_token(self, client_for, cast, version):
+        client = client_for(cast.rep)
+        pattern = r'name="submission_token" value="([0-9a-f-]{36})"'
+        first = re.search(pattern, _html(client.get("/conversations/new/"))).group(1)
+        second = re.search(pattern, _html(client.get("/conversations/new/"))).group(1)
+        assert first != second
+
+    def test_log_with_an_existing_client(self, client_for, cast, world, version):
+        live = make_story(author=cast.marketer, version=version, status="published")
+        warranty = TcoTopic.objects.get(key="warranty")
+        data = _form(
+            version,
+            client=world.client,
+            contacts=[world.contact.pk],
+            tco_topics=[warranty.pk],
+            stories_used=[live.pk],
+        )
+        response = client_for(cast.rep).post("/conversations/new/", data)
+        conversation = Conversation.objects.get(summary="Met the finance team about the roof.")
+        assert response.status_code == 302
+        assert response["Location"] == f"/conversations/{conversation.pk}/"
+        assert conversation.rep == cast.rep
+        assert conversation.client == world.client
+        assert conversation.plumbline_version == version
+        assert conversation.channel == "meeting"
+        assert str(conversation.submission_token) == data["submission_token"]
+        assert list(conversation.contacts.all()) == [world.contact]
+        assert list(conversation.tco_topics.all()) == [warranty]
+        assert list(conversation.stories_used.all()) == [live]
+        assert [p.key for p in conversation.pillars.all()] == ["lifetime-value"]
+        assert conversation.score == 100
+        assert conversation.band == "on_message"
+
+    def test_the_client_can_be_chosen_in_advance(self, client_for, cast, world):
+        content = _html(client_for(cast.rep).get(f"/conversations/new/?client={world.client.pk}"))
+        assert f'<option value="{world.client.pk}" selected>' in content
+        assert "Amara Osei" in content
+
+    def test_another_teams_client_cannot_be_chosen_in_advance(self, client_for, cast, world):
+        url = f"/conversations/new/?client={world.other_client.pk}"
+        response = client_for(cast.rep).get(url)
+        assert response.status_code == 200
+        assert "Gareth Lowe" not in _html(response)
+        assert "Southmoor" not in _html(response)
+
+    def test_inline_new_client(self, client_for, cast, version):
+        data = _form(version, new_client="  Acme   Robotics ")
+        response = client_for(cast.rep).post("/conversations/new/", data)
+        new = Client.objects.get(name="Acme Robotics")
+        conversation = Conversation.objects.get()
+        assert response.status_code == 302
+        assert new.owner == cast.rep
+        assert new.name_key == "acme robotics"
+        assert conversation.client == new
+
+    def test_without_a_plumb_line(self, client_for, cast):
+        response = client_for(cast.rep).get("/conversations/new/", follow=True)
+        assert response.redirect_chain == [("/conversations/", 302)]
+        assert "Publish a plumb line first" in _html(response)
+
+    def test_the_page_reports_the_check_after_an_error(self, client_for, cast, world, version):
+        data = _form(version, client=world.client, summary="", notes="Ask for a discount.")
+        content = _html(client_for(cast.rep).post("/conversations/new/", data))
+        assert "added value" in content
+
+
+class TestValidation:
+    def _post(self, client_for, cast, version, **overrides):
+        before = Conversation.objects.count(), Client.objects.count()
+        response = client_for(cast.rep).post("/conversations/new/", _form(version, **overrides))
+        assert response.status_code == 200
+        assert (Conversation.objects.count(), Client.objects.count()) == before
+        return response
+
+    def test_when_in_the_future(self, client_for, cast, world, version):
+        future = timezone.now() + timedelta(days=1)
+        response = self._post(client_for, cast, version, client=world.client, when=future)
+        assert response.context["form"].errors["occurred_at"] == [
+            "A conversation cannot be in the future."
+        ]
+        assert "A conversation cannot be in the future." in _html(response)
+
+    def test_contacts_of_another_client(self, client_for, cast, world, version):
+        hartley = make_client(cast.rep, "Hartley's Bakery", contacts=["Ellen Hartley"])
+        response = self._post(
+            client_for,
+            cast,
+            version,
+            client=world.client,
+            contacts=[hartley.contacts.get().pk],
+        )
+        assert response.context["form"].errors["contacts"]
+        assert "invalid-feedback" in _html(response)
+
+    def test_contacts_of_another_teams_client(self, client_for, cast, world, version):
+        response = self._post(
+            client_for, cast, version, client=world.client, contacts=[world.other_contact.pk]
+        )
+        assert response.context["form"].errors["contacts"]
+        assert "Gareth Lowe" not in _html(response)
+
+    def test_contacts_with_a_new_client(self, client_for, cast, world, version):
+        response = self._post(
+            client_for, cast, version, new_client="Acme Robotics", contacts=[world.contact.pk]
+        )
+        assert response.context["form"].errors["contacts"]
+
+    @pytest.mark.parametrize("status", ["draft", "in_review", "archived"])
+    def test_only_published_stories(self, client_for, cast, world, version, status):
+        make_story(author=cast.marketer, version=version, status="published", title="Live")
+        story = make_story(author=cast.marketer, version=version, status=status)
+        response = self._post(
+            client_for, cast, version, client=world.client, stories_used=[story.pk]
+        )
+        message = "Only published stories can be used with a client."
+        assert response.context["form"].errors["stories_used"] == [message]
+        assert message in _html(response)
+
+    def test_the_story_error_shows_when_no_story_is_published(
+        self, client_for, cast, world, version
+    ):
+        """The rep ticked the only published story; marketing archived it before the rep
+        pressed Save. The form comes back: it must say why."""
+        story = make_story(author=cast.marketer, version=version, status="published")
+        services.story_archive(story=story)
+        response = self._post(
+            client_for, cast, version, client=world.client, stories_used=[story.pk]
+        )
+        assert response.context["form"].errors["stories_used"]
+        assert "Only published stories can be used with a client." in _html(response)
+
+    def test_no_pillars(self, client_for, cast, world, version):
+        response = self._post(client_for, cast, version, client=world.client, pillars=())
+        assert response.context["form"].errors["pillars"] == ["Tag at least one pillar."]
+        assert "Tag at least one pillar." in _html(response)
+
+    def test_pillar_of_another_version(self, client_for, cast, world, version):
+        old = list(version.pillars.values_list("pk", flat=True))
+        newer = make_published(by=cast.manager)
+        data = _form(newer, client=world.client)
+        data["pillars"] = old
+        response = client_for(cast.rep).post("/conversations/new/", data)
+        assert response.status_code == 200
+        assert response.context["form"].errors["pillars"]
+        assert Conversation.objects.count() == 3
+
+    def test_neither_client_nor_new_client(self, client_for, cast, version):
+        response = self._post(client_for, cast, version)
+        message = "Choose the client, or name a new one below."
+        assert response.context["form"].errors["client"] == [message]
+        assert message in _html(response)
+
+    def test_both_client_and_new_client(self, client_for, cast, world, version):
+        response = self._post(
+            client_for, cast, version, client=world.client, new_client="Acme Robotics"
+        )
+        assert response.context["form"].errors["new_client"] == [
+            "Choose an existing client or name a new one, not both."
+        ]
+
+    def test_new_client_that_exists(self, client_for, cast, version):
+        make_client(cast.rep, "Hartley's Bakery")
+        response = self._post(client_for, cast, version, new_client="  hartley's   BAKERY ")
+        [error] = response.context["form"].errors["new_client"]
+        assert "already exists" in error
+        assert "already exists" in _html(response)
+
+    def test_new_client_that_exists_in_another_team(self, client_for, cast, world, version):
+        response = self._post(client_for, cast, version, new_client="SOUTHMOOR dairy")
+        [error] = response.context["form"].errors["new_client"]
+        assert "another team" in error
+        # The error does not spell out the other team's client as it is stored.
+        assert "Southmoor Dairy" not in _html(response)
+
+    def test_another_teams_client(self, client_for, cast, world, version):
+        response = self._post(client_for, cast, version, client=world.other_client)
+        assert response.context["form"].errors["client"]
+
+    @pytest.mark.parametrize("channel", ["", "fax", "<script>"])
+    def test_tampered_channel(self, client_for, cast, world, version, channel):
+        response = self._post(client_for, cast, version, client=world.client, channel=channel)
+        assert response.context["form"].errors["channel"]
+
+    def test_missing_summary(self, client_for, cast, world, version):
+        response = self._post(client_for, cast, version, client=world.client, summary="")
+        assert response.context["form"].errors["summary"]
+
+    def test_tampered_tco_topic(self, client_for, cast, world, version):
+        response = self._post(client_for, cast, version, client=world.client, tco_topics=["999999"])
+        assert response.context["form"].errors["tco_topics"]
+
+
+class TestDoubleSubmit:
+    def test_the_same_form_twice_saves_once(self, client_for, cast, world, version):
+        client = client_for(cast.rep)
+        data = _form(version, client=world.client)
+        first = client.post("/conversations/new/", data)
+        second = client.post("/conversations/new/", data, follow=True)
+        conversation = Conversation.objects.get(summary=data["summary"])
+        assert first["Location"] == f"/conversations/{conversation.pk}/"
+        assert second.redirect_chain == [(f"/conversations/{conversation.pk}/", 302)]
+        assert "already saved" in _html(second)
+        assert Conversation.objects.filter(rep=cast.rep).count() == 2  # world's and this one
+
+    def test_the_same_form_with_a_new_client_twice_saves_once(self, client_for, cast, version):
+        """A double click on a form that names a new client: the second submit finds the
+        conversation the first one saved, instead of complaining the client exists."""
+        client = client_for(cast.rep)
+        data = _form(version, new_client="Acme Robotics")
+        first = client.post("/conversations/new/", data)
+        second = client.post("/conversations/new/", data, follow=True)
+        conversation = Conversation.objects.get()
+        assert first["Location"] == f"/conversations/{conversation.pk}/"
+        assert Client.objects.filter(name="Acme Robotics").count() == 1
+        assert "already exists" not in _html(second)
+        assert second.redirect_chain == [(f"/conversations/{conversation.pk}/", 302)]
+        assert "already saved" in _html(second)
+
+    def test_two_forms_save_two(self, client_for, cast, world, version):
+        client = client_for(cast.rep)
+        client.post("/conversations/new/", _form(version, client=world.client))
+        client.post("/conversations/new/", _form(version, client=world.client))
+        assert Conversation.objects.filter(rep=cast.rep).count() == 3
+
+    def test_the_service_with_the_same_token(self, cast, world, version):
+        token = uuid.uuid4()
+        first = make_conversation(
+            rep=cast.rep, client=world.client, version=version, summary="Once", token=token
+        )
+        data = {
+            "client": world.client,
+            "occurred_at": timezone.now(),
+            "channel": "call",
+            "summary": "Twice",
+            "pillars": list(version.pillars.all()),
+        }
+        again, created = services.conversation_log(
+            rep=cast.rep, version=version, data=data, token=token
+        )
+        assert (again, created) == (first, False)
+        assert Conversation.objects.filter(submission_token=token).count() == 1
+        assert again.summary == "Once"
+
+    def test_a_token_is_only_the_reps_own(self, cast, world, version):
+        """Another rep sending the same token gets their own conversation, never rep's."""
+        token = uuid.uuid4()
+        mine = make_conversation(rep=cast.rep, client=world.client, version=version, token=token)
+        data = {
+            "client": world.other_client,
+            "occurred_at": timezone.now(),
+            "channel": "call",
+            "summary": "Theirs",
+            "pillars": list(version.pillars.all()),
+        }
+        theirs, created = services.conversation_log(
+            rep=cast.other_rep, version=version, data=data, token=token
+        )
+        assert created
+        assert theirs != mine
+        assert theirs.rep == cast.other_rep
+
+    def test_without_a_token_each_call_saves(self, cast, world, version):
+        make_conversation(rep=cast.rep, client=world.client, version=version, summary="Same")
+        make_conversation(rep=cast.rep, client=world.client, version=version, summary="Same")
+        assert Conversation.objects.filter(summary="Same").count() == 2
+
+
+# --- Reading one ----------------------------------------------------------------------------------
+
+
+class TestDetail:
+    def test_it_shows_the_conversation(self, client_for, cast, world, version):
+        story = make_story(
+            author=cast.marketer, version=version, status="published", title="Roof tale"
+        )
+        conversation = make_conversation(
+            rep=cast.rep,
+            client=world.client,
+            version=version,
+            summary="Board follow-up.",
+            notes="They asked for a **discount**.",
+            contacts=[world.contact],
+            stories=[story],
+            tco=("financing",),
+            client_goals="Lower bills",
+        )
+        content = _html(client_for(cast.rep).get(f"/conversations/{conversation.pk}/"))
+        assert "Board follow-up." in content
+        assert "<strong>discount</strong>" in content
+        assert "Amara Osei (Owner)" in content
+        assert f'<a href="/stories/{story.pk}/">Roof tale</a>' in content
+        assert "Financing" in content
+        assert "Lower bills" in content
+        assert f'<a href="/clients/{world.client.pk}/">Northgate Cold Store</a>' in content
+        assert "added value" in content  # the stored check's report
+        assert f"plumb line version {version.number}" in content
+
+    @pytest.mark.parametrize("payload", PAYLOADS[:12] + PAYLOADS[24:36])
+    def test_text_cannot_inject_markup(self, client_for, cast, world, version, payload):
+        hostile = make_client(cast.rep, f"Client {payload}")
+        conversation = make_conversation(
+            rep=cast.rep,
+            client=hostile,
+            version=version,
+            summary=payload[:300],
+            notes=payload,
+            client_goals=payload,
+            outcome=payload[:300],
+        )
+        client = client_for(cast.rep)
+        for url in (
+            f"/conversations/{conversation.pk}/",
+            "/conversations/",
+            f"/clients/{hostile.pk}/",
+            "/clients/",
+            f"/conversations/{conversation.pk}/edit/",
+            "/clients/search/?q=Client",
+        ):
+            content = _html(client.get(url))
+            if "<" in payload:
+                assert payload not in content, url
+            main = _MAIN.search(content)
+            assert_no_xss(_OWN_FORMS.sub("", main.group(1) if main else content))
+
+
+# Where each page's own content is, and the page's own forms (which assert_no_xss would flag).
+_MAIN = re.compile(r'<main id="main"[^>]*>(.*)</main>', re.DOTALL)
+_OWN_FORMS = re.compile(r"<form .*?</form>", re.DOTALL)
+
+
+# --- Editing --------------------------------------------------------------------------------------
+
+
+class TestEdit:
+    def test_it_works(self, client_for, cast, world, version):
+        client = client_for(cast.rep)
+        url = f"/conversations/{world.conversation.pk}/edit/"
+        response = client.get(url)
+        assert _lock_version(response) == "1"
+        assert "Rep walked the cold store." in _html(response)
+        assert 'name="new_client"' not in _html(response)
+
+        data = _form(
+            version,
+            client=world.client,
+            summary="Edited summary.",
+            notes="They asked for a discount.",
+            lock_version=1,
+        )
+        response = client.post(url, data)
+        assert response.status_code == 302
+        assert response["Location"] == f"/conversations/{world.conversation.pk}/"
+        world.conversation.refresh_from_db()
+        assert world.conversation.summary == "Edited summary."
+        assert world.conversation.lock_version == 2
+        assert world.conversation.band != "on_message"  # checked again
+        assert world.conversation.rep == cast.rep
+
+    def test_validation_on_edit(self, client_for, cast, world, version):
+        url = f"/conversations/{world.conversation.pk}/edit/"
+        future = timezone.now() + timedelta(days=2)
+        data = _form(version, client=world.client, when=future, lock_version=1)
+        response = client_for(cast.rep).post(url, data)
+        assert response.status_code == 200
+        assert "A conversation cannot be in the future." in _html(response)
+        world.conversation.refresh_from_db()
+        assert world.conversation.lock_version == 1
+
+    def test_new_client_on_edit_is_refused(self, client_for, cast, world, version):
+        url = f"/conversations/{world.conversation.pk}/edit/"
+        data = _form(version, new_client="Acme Robotics", lock_version=1)
+        response = client_for(cast.rep).post(url, data)
+        assert response.status_code == 200
+        assert response.context["form"].errors["new_client"]
+        assert not Client.objects.filter(name="Acme Robotics").exists()
+
+    def test_cannot_move_it_to_another_teams_client(self, client_for, cast, world, version):
+        url = f"/conversations/{world.conversation.pk}/edit/"
+        data = _form(version, client=world.other_client, lock_version=1)
+        response = client_for(cast.rep).post(url, data)
+        assert response.status_code == 200
+        assert response.context["form"].errors["client"]
+        world.conversation.refresh_from_db()
+        assert world.conversation.client == world.client
+
+    def test_edit_conflict(self, client_for, cast, world, version):
+        client = client_for(cast.rep)
+        url = f"/conversations/{world.conversation.pk}/edit/"
+        first = _form(version, client=world.client, summary="Saved from the phone.", lock_version=1)
+        second = _form(
+            version, client=world.client, summary="Saved from the laptop.", lock_version=1
+        )
+        assert client.post(url, first).status_code == 302
+
+        response = client.post(url, second)
+        assert response.status_code == 200
+        assert "was saved elsewhere" in _html(response)
+        assert "Saved from the laptop." in _html(response)  # the user's text is kept
+        assert _lock_version(response) == "2"
+        world.conversation.refresh_from_db()
+        assert world.conversation.summary == "Saved from the phone."
+        assert world.conversation.lock_version == 2
+
+        second["lock_version"] = _lock_version(response)
+        assert client.post(url, second).status_code == 302
+        world.conversation.refresh_from_db()
+        assert world.conversation.summary == "Saved from the laptop."
+        assert world.conversation.lock_version == 3
+
+    def test_editing_keeps_stories_used_that_were_archived_since(
+        self, client_for, cast, world, version
+    ):
+        """A story used with a client and archived (or replaced by a revision) later stays in
+        the conversation's history when the rep fixes a typo in it."""
+        story = make_story(author=cast.marketer, version=version, status="published")
+        conversation = make_conversation(
+            rep=cast.rep, client=world.client, version=version, stories=[story]
+        )
+        services.story_archive(story=story)
+        url = f"/conversations/{conversation.pk}/edit/"
+        http = client_for(cast.rep)
+        # The edit form still offers the archived story, ticked, so a save keeps it.
+        page = http.get(url).content.decode()
+        inputs = re.findall(r'<input[^>]*name="stories_used"[^>]*>', page)
+        ticked = [tag for tag in inputs if f'value="{story.pk}"' in tag]
+        assert len(ticked) == 1 and "checked" in ticked[0]
+        data = _form(version, client=world.client, summary="Typo fixed.", lock_version=1)
+        data["stories_used"] = [story.pk]
+        assert http.post(url, data).status_code == 302
+        conversation.refresh_from_db()
+        assert conversation.summary == "Typo fixed."
+        assert list(conversation.stories_used.all()) == [story]
+
+
+# --- The live check -------------------------------------------------------------------------------
+
+
+class TestCheck:
+    def _data(self, plumb_line, **overrides):
+        data = {
+            "version": plumb_line.number,
+            "summary": "Call with the owner.",
+            "notes": "they asked for a discount",
+            "pillars": [plumb_line.pillars.get(key="lifetime-value").pk],
+        }
+        data.update(overrides)
+        return data
+
+    def test_it_works(self, client_for, cast, version):
+        response = client_for(cast.rep).post("/conversations/check/", self._data(version))
+        assert response.status_code == 200
+        content = _html(response)
+        assert "added value" in content
+        assert "Tagged but not told yet" in content
+        assert "<html" not in content  # a fragment for htmx
+
+    def test_on_message_text(self, client_for, cast, version):
+        data = self._data(version, notes="The total cost of ownership and lifetime savings.")
+        content = _html(client_for(cast.rep).post("/conversations/check/", data))
+        assert "No words to avoid." in content
+        assert 'aria-label="Score 100 out of 100"' in content
+
+    @pytest.mark.parametrize("number", ["999", "abc", "", "-1"])
+    def test_unknown_version_gets_400(self, client_for, cast, version, number):
+        data = self._data(version, version=number)
+        assert client_for(cast.rep).post("/conversations/check/", data).status_code == 400
+
+    def test_pillar_of_another_version_gets_400(self, client_for, cast, version):
+        old = version.pillars.get(key="lifetime-value").pk
+        newer = make_published(by=cast.manager)
+        data = self._data(newer, pillars=[old])
+        assert client_for(cast.rep).post("/conversations/check/", data).status_code == 400
+        assert (
+            client_for(cast.rep)
+            .post("/conversations/check/", {**data, "pillars": ["x"]})
+            .status_code
+            == 400
+        )
+
+    def test_it_requires_post(self, client_for, cast, version):
+        response = client_for(cast.rep).get("/conversations/check/", self._data(version))
+        assert response.status_code == 400
+
+    def test_csrf_required(self, cast, version):
+        browser = BrowserClient(enforce_csrf_checks=True)
+        browser.force_login(cast.rep)
+        assert browser.post("/conversations/check/", self._data(version)).status_code == 403
+
+    def test_read_only_gets_404(self, client_for, cast, version):
+        assert (
+            client_for(cast.manager).post("/conversations/check/", self._data(version)).status_code
+            == 404
+        )
+
+
+# --- Stories used with clients --------------------------------------------------------------------
+
+
+class TestStoryUsage:
+    @pytest.fixture
+    def story(self, cast, version, world):
+        story = make_story(
+            author=cast.marketer, version=version, status="published", title="Roof tale"
+        )
+        make_conversation(rep=cast.rep, client=world.client, version=version, stories=[story])
+        make_conversation(
+            rep=cast.other_rep, client=world.other_client, version=version, stories=[story]
+        )
+        return story
+
+    @pytest.mark.parametrize("name", ["marketer", "marketing_lead", "outsider"])
+    def test_marketing_sees_how_many_but_not_with_whom(self, client_for, cast, story, name):
+        content = _html(client_for(getattr(cast, name)).get(f"/stories/{story.pk}/"))
+        assert "Used in 2 conversations." in content
+        assert "Northgate" not in content
+        assert "Southmoor" not in content
+        assert "/conversations/" not in content
+
+    def test_rep_sees_their_own_uses(self, client_for, cast, story, world):
+        content = _html(client_for(cast.rep).get(f"/stories/{story.pk}/"))
+        mine = Conversation.objects.get(rep=cast.rep, stories_used=story)
+        theirs = Conversation.objects.get(rep=cast.other_rep, stories_used=story)
+        assert "Used in 2 conversations." in content
+        assert f'href="/conversations/{mine.pk}/">Northgate Cold Store, ' in content
+        assert f"/conversations/{theirs.pk}/" not in content
+        assert "Southmoor" not in content
+
+    def test_manager_sees_every_use(self, client_for, cast, story):
+        content = _html(client_for(cast.manager).get(f"/stories/{story.pk}/"))
+        assert "Northgate Cold Store" in content
+        assert "Southmoor Dairy" in content
+
+    def test_unused_story(self, client_for, cast, version):
+        story = make_story(author=cast.marketer, version=version, status="published")
+        content = _html(client_for(cast.rep).get(f"/stories/{story.pk}/"))
+        assert "Used in 0 conversations." in content

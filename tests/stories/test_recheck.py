@@ -1,0 +1,544 @@
+"""Re-checking every entry against a newly published plumb line, batch by batch.
+
+Settings use Django's DummyBackend: enqueued tasks are recorded, never run, so these tests
+run the batches by calling recheck_batch themselves, as a worker would.
+"""
+
+import io
+import re
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+import stories.models.entries
+from plumbline import services as plumbline_services
+from stories import recheck, services
+from stories.models import Conversation, RecheckRun, Story
+from tests.plumbline.factories import GUARDRAILS, PILLARS, make_draft, make_published
+from tests.stories.conversation_factories import make_client, make_conversation
+from tests.stories.factories import make_story
+
+pytestmark = pytest.mark.django_db
+
+# Version 2 frowns on a phrase every on-message entry here uses: their 100 becomes 75.
+STRICTER = [*GUARDRAILS, ("lifetime savings", "savings for decades", "error")]
+ENTRY_MODELS = (Story, Conversation)
+
+
+@pytest.fixture(autouse=True)
+def empty_task_queue():
+    backend = recheck.recheck_task.get_backend()
+    backend.clear()
+    yield backend
+    backend.clear()
+
+
+@pytest.fixture
+def world(cast):
+    """Version 1 and entries written under it: 3 stories (any status) and 4 conversations."""
+    o = SimpleNamespace()
+    o.v1 = make_published(by=cast.manager)
+    o.stories = [
+        make_story(author=cast.marketer, version=o.v1, title="Draft"),
+        make_story(author=cast.marketer, version=o.v1, title="In review", status="in_review"),
+        make_story(author=cast.marketer, version=o.v1, title="Live", status="published"),
+    ]
+    client = make_client(cast.rep, "Northgate Cold Store")
+    o.conversations = [
+        make_conversation(rep=cast.rep, client=client, version=o.v1, summary=f"Talk {n}")
+        for n in range(3)
+    ] + [
+        make_conversation(
+            rep=cast.other_rep,
+            client=make_client(cast.other_rep, "Southmoor Dairy"),
+            version=o.v1,
+            summary="South",
+        )
+    ]
+    o.total = len(o.stories) + len(o.conversations)
+    return o
+
+
+def publish(by, *, guardrails=STRICTER, pillars=PILLARS, capture):
+    """Publish a new version the way the app does, with its on-commit listeners run."""
+    with capture(execute=True):
+        draft = make_draft(by=by, guardrails=guardrails, pillars=pillars)
+        version = plumbline_services.draft_publish(
+            draft=draft, by=by, expected_revision=draft.revision
+        )
+    return version
+
+
+def snapshot() -> dict:
+    """Every entry's stored check, by (model, pk)."""
+    return {
+        (model.__name__, entry.pk): {
+            "report": entry.check_report,
+            "score": entry.score,
+            "band": entry.band,
+            "version": entry.checked_version_id,
+        }
+        for model in ENTRY_MODELS
+        for entry in model.objects.all()
+    }
+
+
+def run_to_the_end(run_id: int, limit: int = 100) -> int:
+    """Call recheck_batch until it says the run is complete; returns how many calls."""
+    for calls in range(1, limit + 1):
+        if recheck.recheck_batch(run_id) == 0:
+            return calls
+    raise AssertionError(f"the run did not finish in {limit} batches")
+
+
+def _text(response) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
+# --- Starting -------------------------------------------------------------------------------
+
+
+def test_publishing_starts_a_run_over_every_entry_and_queues_it(
+    cast, world, django_capture_on_commit_callbacks, empty_task_queue
+):
+    v2 = publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    run = RecheckRun.objects.get()
+    assert run.version == v2
+    assert run.started_by == cast.manager
+    assert run.total == world.total == 7
+    assert run.done == 0
+    assert run.finished_at is None
+    assert [(r.task.name, list(r.args)) for r in empty_task_queue.results] == [
+        ("recheck_task", [run.pk])
+    ]
+
+
+def test_no_run_before_the_publication_commits(cast, world, empty_task_queue):
+    make_published(by=cast.manager, guardrails=STRICTER)  # never committed in this test
+    assert not RecheckRun.objects.exists()
+    assert empty_task_queue.results == []
+
+
+def test_starting_twice_gives_the_same_run_and_queues_once(
+    cast, world, django_capture_on_commit_callbacks, empty_task_queue
+):
+    v2 = publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    first = RecheckRun.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = recheck.recheck_start(version=v2, by=cast.admin)
+    assert again.pk == first.pk
+    assert again.started_by == cast.manager
+    assert RecheckRun.objects.count() == 1
+    assert len(empty_task_queue.results) == 1
+
+
+# --- Running --------------------------------------------------------------------------------
+
+
+def test_batches_move_every_entry_to_the_new_version_keeping_the_old_check(
+    cast, world, django_capture_on_commit_callbacks
+):
+    before = snapshot()
+    assert {state["score"] for state in before.values()} == {100}
+    v2 = publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    run = RecheckRun.objects.get()
+
+    assert recheck.recheck_batch(run.pk) == world.total
+    assert recheck.recheck_batch(run.pk) == 0
+    run.refresh_from_db()
+    assert run.done == run.total == world.total
+    assert run.finished_at is not None
+    assert run.last_batch_at is not None
+    assert run.percent == 100
+
+    for model in ENTRY_MODELS:
+        for entry in model.objects.all():
+            old = before[(model.__name__, entry.pk)]
+            assert entry.checked_version == v2
+            assert entry.plumbline_version == world.v1  # still written under version 1
+            assert entry.previous_report == old["report"]
+            assert entry.previous_score == old["score"] == 100
+            assert entry.previous_band == old["band"] == "on_message"
+            assert entry.score == 75
+            assert entry.band == "needs_attention"
+            assert entry.check_report["version"] == v2.number
+            assert ",lifetime savings," in entry.hit_phrases
+
+    # A finished run stays finished.
+    assert recheck.recheck_batch(run.pk) == 0
+    run.refresh_from_db()
+    assert run.done == run.total
+
+
+def test_small_batches_take_several_calls(
+    cast, world, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(recheck, "BATCH_SIZE", 2)
+    v2 = publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    run = RecheckRun.objects.get()
+
+    sizes = []
+    while processed := recheck.recheck_batch(run.pk):
+        sizes.append(processed)
+        run.refresh_from_db()
+        assert run.done == sum(sizes)
+        assert run.finished_at is None
+    assert sizes == [2, 2, 2, 1]
+    run.refresh_from_db()
+    assert run.done == run.total == 7
+    assert run.finished_at is not None
+    for model in ENTRY_MODELS:
+        assert not model.objects.exclude(checked_version=v2).exists()
+
+
+def test_the_task_runs_a_batch_and_queues_the_next(
+    cast, world, django_capture_on_commit_callbacks, monkeypatch, empty_task_queue
+):
+    monkeypatch.setattr(recheck, "BATCH_SIZE", 5)
+    publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    run = RecheckRun.objects.get()
+    empty_task_queue.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert recheck.recheck_task.call(run.pk) == 5
+    assert [list(r.args) for r in empty_task_queue.results] == [[run.pk]]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert recheck.recheck_task.call(run.pk) == 2
+        assert recheck.recheck_task.call(run.pk) == 0
+    assert len(empty_task_queue.results) == 2  # nothing queued after the last, empty batch
+
+
+def test_an_interrupted_batch_is_rolled_back_whole_and_the_run_resumes(
+    cast, world, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(recheck, "BATCH_SIZE", 2)
+    before = snapshot()
+    v2 = publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    run = RecheckRun.objects.get()
+    assert recheck.recheck_batch(run.pk) == 2
+    after_first = snapshot()
+
+    real_check = stories.models.entries.check
+    calls = []
+
+    def dies_on_the_second_call(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            raise RuntimeError("worker killed")
+        return real_check(*args, **kwargs)
+
+    monkeypatch.setattr(stories.models.entries, "check", dies_on_the_second_call)
+    with pytest.raises(RuntimeError, match="worker killed"):
+        recheck.recheck_batch(run.pk)
+
+    run.refresh_from_db()
+    assert run.done == 2
+    assert run.finished_at is None
+    assert snapshot() == after_first  # the first entry of the failed batch was not saved
+
+    # Resume, counting the checks: each entry left is checked exactly once.
+    calls.clear()
+    monkeypatch.setattr(
+        stories.models.entries,
+        "check",
+        lambda *args, **kwargs: calls.append(args) or real_check(*args, **kwargs),
+    )
+    run_to_the_end(run.pk)
+    assert len(calls) == world.total - 2
+
+    run.refresh_from_db()
+    assert run.done == run.total == world.total
+    assert run.finished_at is not None
+    for model in ENTRY_MODELS:
+        for entry in model.objects.all():
+            old = before[(model.__name__, entry.pk)]
+            assert entry.checked_version == v2
+            # Checked twice, the previous check would be version 2's 75, not version 1's 100.
+            assert entry.previous_score == old["score"] == 100
+            assert entry.previous_band == old["band"]
+            assert entry.previous_report == old["report"]
+            assert entry.score == 75
+
+
+def test_an_entry_deleted_during_the_run_does_not_keep_it_open(
+    cast, world, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(recheck, "BATCH_SIZE", 2)
+    publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    run = RecheckRun.objects.get()
+    recheck.recheck_batch(run.pk)
+    world.conversations[-1].delete()
+    run_to_the_end(run.pk)
+    run.refresh_from_db()
+    assert run.finished_at is not None
+    assert run.done == run.total
+
+
+def test_an_entry_edited_during_the_run_is_not_counted_twice(
+    cast, world, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Editing a conversation re-checks it against the version it was written under.
+
+    The run had already moved it on; it becomes pending again, is re-checked a second time,
+    and `done` would pass `total` (the recheck_done_within_total constraint): the batch
+    fails, and so does every retry, so the run can never finish.
+    """
+    monkeypatch.setattr(recheck, "BATCH_SIZE", 2)
+    v2 = publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    run = RecheckRun.objects.get()
+    assert recheck.recheck_batch(run.pk) == 2  # the draft and the story in review
+    assert recheck.recheck_batch(run.pk) == 2  # the live story and the first conversation
+    edited = Conversation.objects.get(pk=world.conversations[0].pk)
+    assert edited.checked_version == v2
+    services.conversation_save(
+        conversation=edited,
+        data={
+            "client": edited.client,
+            "summary": "Talk 0, with what they said after.",
+            "pillars": list(world.v1.pillars.filter(key="lifetime-value")),
+        },
+        lock_version=edited.lock_version,
+    )
+
+    run_to_the_end(run.pk)
+
+    run.refresh_from_db()
+    assert run.finished_at is not None
+    assert run.done == run.total
+    for model in ENTRY_MODELS:
+        assert not model.objects.exclude(checked_version=v2).exists()
+
+
+def test_a_run_for_a_superseded_version_does_not_move_entries_back(
+    cast, world, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Version 3 is published while version 2's run is still going.
+
+    Version 2's worker carries on afterwards; it must not re-check entries that version 3's
+    run already moved on, back against the older version 2.
+    """
+    monkeypatch.setattr(recheck, "BATCH_SIZE", 2)
+    v2 = publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    run2 = RecheckRun.objects.get(version=v2)
+    recheck.recheck_batch(run2.pk)
+
+    v3 = publish(cast.manager, guardrails=GUARDRAILS, capture=django_capture_on_commit_callbacks)
+    run3 = RecheckRun.objects.get(version=v3)
+    assert run3.total == world.total
+    run_to_the_end(run3.pk)
+    for model in ENTRY_MODELS:
+        assert not model.objects.exclude(checked_version=v3).exists()
+
+    run_to_the_end(run2.pk)  # version 2's queued task runs at last
+
+    for model in ENTRY_MODELS:
+        for entry in model.objects.all():
+            assert entry.checked_version == v3, entry
+            assert entry.score == 100  # version 3 dropped the stricter guardrail
+    run2.refresh_from_db()
+    assert run2.finished_at is not None
+    assert run2.done <= run2.total
+
+
+# --- Drift ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def drifting(cast):
+    """Under version 1: one entry that version 2 frowns on, one it forgives, one unchanged."""
+    o = SimpleNamespace()
+    o.v1 = make_published(by=cast.manager)
+    client = make_client(cast.rep, "Northgate Cold Store")
+    told = "We went through the total cost of ownership and the lifetime savings."
+    o.worse = make_conversation(
+        rep=cast.rep,
+        client=client,
+        version=o.v1,
+        summary="Worse",
+        notes=told + " We promised a rooftop guarantee.",
+    )
+    o.better = make_conversation(
+        rep=cast.rep, client=client, version=o.v1, summary="Better", notes=told + " A discount."
+    )
+    o.same = make_conversation(rep=cast.rep, client=client, version=o.v1, summary="Same")
+    o.worse_story = make_story(
+        author=cast.marketer,
+        version=o.v1,
+        title="Worse story",
+        body="The total cost of ownership and the lifetime savings, with a rooftop guarantee.",
+        status="published",
+    )
+    return o
+
+
+# Version 2: "discount" is forgiven, "rooftop guarantee" is now an error.
+DRIFT_GUARDRAILS = [("cheap", "affordable", "warning"), ("rooftop guarantee", "warranty", "error")]
+
+
+def test_drift_lists_entries_that_got_worse_not_those_that_improved(
+    cast, drifting, django_capture_on_commit_callbacks
+):
+    assert (drifting.worse.band, drifting.better.band) == ("on_message", "needs_attention")
+    v2 = publish(
+        cast.manager, guardrails=DRIFT_GUARDRAILS, capture=django_capture_on_commit_callbacks
+    )
+    run = RecheckRun.objects.get()
+    assert recheck.drift(Conversation, v2).count() == 0  # nothing re-checked yet
+    run_to_the_end(run.pk)
+
+    assert list(recheck.drift(Conversation, v2)) == [drifting.worse]
+    assert list(recheck.drift(Story, v2)) == [drifting.worse_story]
+    better = Conversation.objects.get(pk=drifting.better.pk)
+    assert (better.previous_band, better.band) == ("needs_attention", "on_message")
+    # Scoped to people: the rep's entries for their lead, nobody's for an empty scope.
+    assert list(recheck.drift(Conversation, v2, people={cast.rep.pk})) == [drifting.worse]
+    assert not recheck.drift(Conversation, v2, people={cast.other_rep.pk}).exists()
+    assert not recheck.drift(Story, v2, people={cast.rep.pk}).exists()
+
+
+# --- The status page ------------------------------------------------------------------------
+
+
+def test_the_status_page_shows_progress_and_drift(
+    cast, drifting, client_for, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(recheck, "BATCH_SIZE", 3)
+    publish(cast.manager, guardrails=DRIFT_GUARDRAILS, capture=django_capture_on_commit_callbacks)
+    run = RecheckRun.objects.get()
+    client = client_for(cast.manager)
+
+    text = _text(client.get("/review/recheck/"))
+    assert "0 of 4 entries re-checked" in text
+
+    recheck.recheck_batch(run.pk)  # the story and two conversations: worse, better
+    response = client.get("/review/recheck/")
+    text = _text(response)
+    assert "3 of 4 entries re-checked (75%)" in text
+    assert "so far" not in text  # the worse entries are listed already
+    html = response.content.decode()
+    assert f'href="/review/story/{drifting.worse_story.pk}/"' in html
+    assert f'href="/review/conversation/{drifting.worse.pk}/"' in html
+    assert f'href="/review/conversation/{drifting.better.pk}/"' not in html
+    assert "Resume" not in text
+
+    run_to_the_end(run.pk)
+    text = _text(client.get("/review/recheck/"))
+    assert "4 of 4 entries re-checked (100%), finished" in text
+    assert "Worse story" in text
+    # The queue links to the results.
+    assert "Re-check results" in _text(client.get("/review/"))
+
+
+def test_the_status_page_before_any_run(cast, client_for):
+    make_published(by=cast.manager)
+    text = _text(client_for(cast.manager).get("/review/recheck/"))
+    assert "No re-check has run yet." in text
+
+
+@pytest.mark.parametrize("name", ["sales_lead", "marketing_lead", "rep", "marketer", "outsider"])
+def test_only_managers_see_the_status_page(cast, client_for, world, name):
+    client = client_for(getattr(cast, name))
+    assert client.get("/review/recheck/").status_code == 403
+
+
+def test_a_stalled_run_offers_resume_which_queues_it_again(
+    cast, world, client_for, django_capture_on_commit_callbacks, empty_task_queue
+):
+    publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    run = RecheckRun.objects.get()
+    empty_task_queue.clear()
+    client = client_for(cast.manager)
+
+    assert not recheck.is_stalled(run)
+    assert "Resume" not in _text(client.get("/review/recheck/"))
+
+    RecheckRun.objects.filter(pk=run.pk).update(
+        last_batch_at=timezone.now() - timedelta(minutes=10)
+    )
+    run.refresh_from_db()
+    assert recheck.is_stalled(run)
+    response = client.get("/review/recheck/")
+    assert "Resume" in _text(response)
+    assert f'action="/review/recheck/{run.pk}/resume/"' in response.content.decode()
+
+    assert client.get(f"/review/recheck/{run.pk}/resume/").status_code == 405
+    assert empty_task_queue.results == []
+    response = client.post(f"/review/recheck/{run.pk}/resume/")
+    assert response.status_code == 302
+    assert response["Location"] == "/review/recheck/"
+    assert [list(r.args) for r in empty_task_queue.results] == [[run.pk]]
+
+
+def test_a_run_that_never_batched_is_stalled_after_two_minutes(
+    cast, world, django_capture_on_commit_callbacks
+):
+    publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    run = RecheckRun.objects.get()
+    RecheckRun.objects.filter(pk=run.pk).update(started_at=timezone.now() - timedelta(minutes=3))
+    run.refresh_from_db()
+    assert recheck.is_stalled(run)
+
+
+def test_resume_of_a_finished_run_queues_nothing(
+    cast, world, client_for, django_capture_on_commit_callbacks, empty_task_queue
+):
+    publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    run = RecheckRun.objects.get()
+    run_to_the_end(run.pk)
+    RecheckRun.objects.filter(pk=run.pk).update(
+        last_batch_at=timezone.now() - timedelta(minutes=10)
+    )
+    run.refresh_from_db()
+    assert not recheck.is_stalled(run)
+    empty_task_queue.clear()
+    client = client_for(cast.manager)
+    assert "Resume" not in _text(client.get("/review/recheck/"))
+    response = client.post(f"/review/recheck/{run.pk}/resume/", follow=True)
+    assert "already complete" in _text(response)
+    assert empty_task_queue.results == []
+
+
+@pytest.mark.parametrize("name", ["sales_lead", "rep"])
+def test_only_managers_resume(
+    cast, world, client_for, django_capture_on_commit_callbacks, empty_task_queue, name
+):
+    publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    run = RecheckRun.objects.get()
+    empty_task_queue.clear()
+    response = client_for(getattr(cast, name)).post(f"/review/recheck/{run.pk}/resume/")
+    assert response.status_code == 403
+    assert empty_task_queue.results == []
+
+
+def test_resume_of_an_unknown_run_is_404(cast, client_for):
+    assert client_for(cast.manager).post("/review/recheck/999999/resume/").status_code == 404
+
+
+# --- The command ----------------------------------------------------------------------------
+
+
+def test_the_command_queues_unfinished_runs(
+    cast, world, django_capture_on_commit_callbacks, monkeypatch, empty_task_queue
+):
+    monkeypatch.setattr(recheck, "BATCH_SIZE", 2)
+    publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    run = RecheckRun.objects.get()
+    recheck.recheck_batch(run.pk)
+    empty_task_queue.clear()
+
+    out = io.StringIO()
+    call_command("recheck_resume", stdout=out)
+    assert "Queued" in out.getvalue()
+    assert "2 of 7 done" in out.getvalue()
+    assert [list(r.args) for r in empty_task_queue.results] == [[run.pk]]
+
+    run_to_the_end(run.pk)
+    empty_task_queue.clear()
+    out = io.StringIO()
+    call_command("recheck_resume", stdout=out)
+    assert "Queued" not in out.getvalue()
+    assert "Every re-check is complete." in out.getvalue()
+    assert empty_task_queue.results == []
