@@ -53,25 +53,26 @@ def conversation_list(request):
     )
     conversations = visible.for_list()
     scope = scopes[0]
-    if filters.is_valid():
+    if filters.is_bound:
+        filters.is_valid()  # a tampered value drops that one filter, not all of them
         data = filters.cleaned_data
         scope = data.get("scope") or scope
-        if data["client"]:
-            conversations = conversations.filter(client=data["client"])
-        if data["rep"]:
-            conversations = conversations.filter(rep=data["rep"])
-        if data["channel"]:
-            conversations = conversations.filter(channel=data["channel"])
-        if data["pillar"]:
-            conversations = conversations.filter(pillars__key=data["pillar"])
-        if data["band"]:
-            conversations = conversations.filter(band=data["band"])
-        if data["tco"]:
-            conversations = conversations.filter(tco_topics=data["tco"])
-        if data["since"]:
-            conversations = conversations.filter(occurred_at__date__gte=data["since"])
-        if data["until"]:
-            conversations = conversations.filter(occurred_at__date__lte=data["until"])
+        if data.get("client"):
+            conversations = conversations.filter(client=data.get("client"))
+        if data.get("rep"):
+            conversations = conversations.filter(rep=data.get("rep"))
+        if data.get("channel"):
+            conversations = conversations.filter(channel=data.get("channel"))
+        if data.get("pillar"):
+            conversations = conversations.filter(pillars__key=data.get("pillar"))
+        if data.get("band"):
+            conversations = conversations.filter(band=data.get("band"))
+        if data.get("tco"):
+            conversations = conversations.filter(tco_topics=data.get("tco"))
+        if data.get("since"):
+            conversations = conversations.filter(occurred_at__date__gte=data.get("since"))
+        if data.get("until"):
+            conversations = conversations.filter(occurred_at__date__lte=data.get("until"))
     if scope == "mine":
         conversations = conversations.filter(rep=user)
     elif scope == "team":

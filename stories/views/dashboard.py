@@ -93,7 +93,7 @@ def _n(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
 
 
-def _short(text: str, limit: int = 30) -> str:
+def _short(text: str, limit: int = 26) -> str:  # fits the 200px label column at 13px
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

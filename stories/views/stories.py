@@ -63,25 +63,26 @@ def library(request):
     )
     stories = visible_stories(user).select_related("author").prefetch_related("audiences")
     sort = "-published"
-    if filters.is_valid():
+    if filters.is_bound:
+        filters.is_valid()  # a tampered value drops that one filter, not all of them
         data = filters.cleaned_data
-        if data["q"]:
+        if data.get("q"):
             stories = stories.filter(
-                Q(title__icontains=data["q"]) | Q(summary__icontains=data["q"])
+                Q(title__icontains=data.get("q")) | Q(summary__icontains=data.get("q"))
             )
-        if data["audience"]:
-            stories = stories.filter(audiences=data["audience"])
-        if data["channel"]:
-            stories = stories.filter(channel=data["channel"])
-        if data["pillar"]:
-            stories = stories.filter(pillars__key=data["pillar"])
+        if data.get("audience"):
+            stories = stories.filter(audiences=data.get("audience"))
+        if data.get("channel"):
+            stories = stories.filter(channel=data.get("channel"))
+        if data.get("pillar"):
+            stories = stories.filter(pillars__key=data.get("pillar"))
         if data.get("status"):
-            stories = stories.filter(status=data["status"])
-        if data["band"]:
-            stories = stories.filter(band=data["band"])
-        if data["author"]:
-            stories = stories.filter(author=data["author"])
-        sort = data["sort"] or sort
+            stories = stories.filter(status=data.get("status"))
+        if data.get("band"):
+            stories = stories.filter(band=data.get("band"))
+        if data.get("author"):
+            stories = stories.filter(author=data.get("author"))
+        sort = data.get("sort") or sort
     stories = stories.distinct().order_by(*SORTS[sort])
     page = Paginator(stories, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()

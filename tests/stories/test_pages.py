@@ -1121,3 +1121,13 @@ class TestHostileText:
             assert_no_xss(main)
         assert len(_titles(pages["library"])) == 1
         assert "Revision 1 → Revision 2" in _html(pages["revisions"])
+
+
+def test_a_tampered_filter_drops_only_itself(client_for, cast, version):
+    make_story(author=cast.marketer, version=version, status="published", title="On the web")
+    make_story(
+        author=cast.marketer, version=version, status="published", title="In print", channel="press"
+    )
+    response = client_for(cast.rep).get("/stories/", {"channel": "press", "audience": "abc"})
+    assert response.status_code == 200
+    assert _titles(response) == ["In print"]
