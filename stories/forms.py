@@ -54,9 +54,9 @@ class StoryForm(forms.ModelForm):
         self.fields["pillars"].queryset = version.pillars.all()
         if self.instance.pk:
             self.fields["lock_version"].initial = self.instance.lock_version
-            self.initial["pillars"] = [
-                p.pk for p in self.instance.pillars.all() if p.version_id == version.pk
-            ]
+            # Tags follow their pillar's key onto the version the entry is edited under.
+            keys = [p.key for p in self.instance.pillars.all()]
+            self.initial["pillars"] = [p.pk for p in version.pillars.all() if p.key in keys]
 
 
 class StoryFilterForm(forms.Form):
@@ -229,9 +229,9 @@ class ConversationForm(forms.ModelForm):
         self.fields["pillars"].queryset = version.pillars.all()
         if self.instance.pk:
             self.fields["lock_version"].initial = self.instance.lock_version
-            self.initial["pillars"] = [
-                p.pk for p in self.instance.pillars.all() if p.version_id == version.pk
-            ]
+            # Tags follow their pillar's key onto the version the entry is edited under.
+            keys = [p.key for p in self.instance.pillars.all()]
+            self.initial["pillars"] = [p.pk for p in version.pillars.all() if p.key in keys]
             # Stories archived since they were used stay on the conversation when it is edited.
             used = self.instance.stories_used.values("pk")
             self.fields["stories_used"].queryset = Story.objects.filter(

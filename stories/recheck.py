@@ -81,8 +81,8 @@ def recheck_batch(run_id: int) -> int:
             processed += len(entries)
         now = timezone.now()
         if processed:
-            # An entry edited during the run is checked against the version it was written
-            # under and so comes round again: count the work, but never past the total.
+            # Edits are checked against the current version, so they never come round again;
+            # the cap only guards the constraint should an entry ever be counted twice.
             RecheckRun.objects.filter(pk=run.pk).update(
                 done=Least(F("done") + processed, F("total")), last_batch_at=now
             )

@@ -83,6 +83,11 @@ def story_create(*, author, version, content: StoryContent) -> Story:
     return story
 
 
+def _edited_under(entry):
+    """An edit is written under the current plumb line, so its check matches the re-checks."""
+    return PlumbLineVersion.objects.current() or entry.plumbline_version
+
+
 @transaction.atomic
 def story_save(*, story: Story, content: StoryContent, lock_version: int, by) -> Story:
     """Save an edit made from `lock_version`; StoryConflict if someone saved in between."""
@@ -92,6 +97,7 @@ def story_save(*, story: Story, content: StoryContent, lock_version: int, by) ->
     if claimed != 1:
         raise StoryConflict(saved=Story.objects.get(pk=story.pk))
     _apply(story, content)
+    story.plumbline_version = _edited_under(story)
     story.lock_version = lock_version + 1
     story.full_clean(exclude=["plumbline_version"])
     story.save()
@@ -269,6 +275,7 @@ def conversation_save(*, conversation: Conversation, data: dict, lock_version: i
     conversation.client = data["client"]
     for name in CONVERSATION_FIELDS:
         setattr(conversation, name, data.get(name) if name in data else getattr(conversation, name))
+    conversation.plumbline_version = _edited_under(conversation)
     conversation.lock_version = lock_version + 1
     conversation.full_clean(exclude=["plumbline_version"])
     conversation.save()

@@ -169,7 +169,10 @@ def conversation_detail(request, pk):
 @sales_only
 def conversation_edit(request, pk):
     conversation = get_conversation_for(request.user, pk, edit=True)
-    version = conversation.plumbline_version
+    # Edited under the current plumb line (tags follow their keys), as conversation_save does.
+    version = (
+        PlumbLineVersion.objects.filter(is_current=True).first() or conversation.plumbline_version
+    )
     clients = visible_clients(request.user)
     form = ConversationForm(
         request.POST or None, instance=conversation, version=version, clients=clients

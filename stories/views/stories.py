@@ -156,7 +156,8 @@ def story_detail(request, pk):
 
 def story_edit(request, pk):
     story = get_story_for(request.user, pk, edit=True)
-    version = story.plumbline_version
+    # Edited under the current plumb line (tags follow their keys), as services.story_save does.
+    version = PlumbLineVersion.objects.filter(is_current=True).first() or story.plumbline_version
     form = StoryForm(request.POST or None, instance=story, version=version)
     if request.method == "POST" and form.is_valid():
         lock_version = form.cleaned_data["lock_version"] or story.lock_version
