@@ -43,11 +43,12 @@ def conversation_list(request):
     scopes = _scopes(user)
     current = PlumbLineVersion.objects.filter(is_current=True).first()
     visible = visible_conversations(user)
-    rep_ids = set(visible.values_list("rep_id", flat=True).distinct()[:500])
     filters = ConversationFilterForm(
         request.GET or None,
         clients=visible_clients(user),
-        reps=User.objects.filter(pk__in=rep_ids),
+        # Every rep with a visible conversation; order_by() keeps the default ordering out of
+        # the subquery, where it would turn "distinct reps" into "distinct rows".
+        reps=User.objects.filter(pk__in=visible.order_by().values("rep_id")),
         scopes=scopes,
         pillar_choices=[(p.key, p.title) for p in current.pillars.all()] if current else [],
     )

@@ -421,7 +421,7 @@ class TestListQueries:
 
         add(3)
         client = client_for(cast.sales_lead)
-        with django_assert_num_queries(16) as small:
+        with django_assert_num_queries(15) as small:
             client.get("/conversations/")
         add(27)
         assert Conversation.objects.count() == 30
@@ -987,3 +987,31 @@ class TestStoryUsage:
         story = make_story(author=cast.marketer, version=version, status="published")
         content = _html(client_for(cast.rep).get(f"/stories/{story.pk}/"))
         assert "Used in 0 conversations." in content
+
+
+def test_the_rep_filter_lists_every_rep_however_busy_the_others_are(client_for, cast, version):
+    """The dropdown once came from the newest 500 conversations only."""
+    quiet_client = make_client(cast.other_rep, name="Quiet Client")
+    busy_client = make_client(cast.rep, name="Busy Client")
+    make_conversation(
+        rep=cast.other_rep,
+        client=quiet_client,
+        version=version,
+        when=timezone.now() - timedelta(days=30),
+    )
+    now = timezone.now()
+    Conversation.objects.bulk_create(
+        Conversation(
+            rep=cast.rep,
+            client=busy_client,
+            plumbline_version=version,
+            occurred_at=now - timedelta(minutes=i),
+            channel="call",
+            summary="Busy",
+        )
+        for i in range(510)
+    )
+    page = client_for(cast.manager).get("/conversations/").content.decode()
+    select = page[page.index('name="rep"') : page.index("</select>", page.index('name="rep"'))]
+    assert f'value="{cast.other_rep.pk}"' in select
+    assert f'value="{cast.rep.pk}"' in select
