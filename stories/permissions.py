@@ -165,6 +165,11 @@ def may_review_entry(user, entry) -> bool:
     return may_review(user) and (people is None or author_id in people)
 
 
+def may_follow_rechecks(user) -> bool:
+    """The re-check's progress and drift, and resuming it: managers and admins."""
+    return is_manager(user)
+
+
 def may_see_dashboard(user) -> bool:
     return is_manager(user) or is_marketing(user) or is_sales(user)
 

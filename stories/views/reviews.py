@@ -17,13 +17,14 @@ from stories.models import Conversation, Notification, RecheckRun, Review, Story
 from stories.permissions import (
     get_conversation_for,
     get_story_for,
+    may_follow_rechecks,
     may_review,
     may_review_entry,
     reviewable_people,
 )
 from stories.review_queue import QueueFilters, review_queue, with_people
 from teams.models import Team, User
-from teams.permissions import is_manager, require
+from teams.permissions import require
 
 PAGE_SIZE = 25
 
@@ -78,7 +79,7 @@ def queue(request):
             "rows": with_people(page.object_list),
             "query": query.urlencode(),
             "run": RecheckRun.objects.filter(version=version).first()
-            if is_manager(request.user)
+            if may_follow_rechecks(request.user)
             else None,
         },
     )
@@ -181,7 +182,7 @@ def _author(entry):
     return entry.author if isinstance(entry, Story) else entry.rep
 
 
-@require(is_manager)
+@require(may_follow_rechecks)
 def recheck_status(request):
     runs = list(RecheckRun.objects.select_related("version")[:5])
     run = runs[0] if runs else None
@@ -201,7 +202,7 @@ def recheck_status(request):
 
 
 @require_POST
-@require(is_manager)
+@require(may_follow_rechecks)
 def recheck_resume(request, pk):
     run = get_object_or_404(RecheckRun, pk=pk)
     if run.finished_at:
