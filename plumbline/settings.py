@@ -262,8 +262,6 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
-PLUMBLINE_PAGE_SIZE = 25
-
 # Background tasks (re-checking every entry after a new plumb line) are stored in the
 # database and run by `manage.py db_worker`, which `make run` starts beside the server.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -113,7 +113,6 @@ def recheck_resume(run: RecheckRun) -> None:
         recheck_task.enqueue(run.pk)
 
 
-BAND_ORDER = {"on_message": 0, "needs_attention": 1, "off_message": 2}
 GOT_WORSE = Q(previous_band="on_message", band__in=["needs_attention", "off_message"]) | Q(
     previous_band="needs_attention", band="off_message"
 )

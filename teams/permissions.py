@@ -83,10 +83,6 @@ def has_team(user) -> bool:
     return bool(standing(user).team_ids)
 
 
-def shares_team(user, other: User) -> bool:
-    return bool(standing(user).team_ids & standing(other).team_ids)
-
-
 def leads(lead, member: User) -> bool:
     """True when `lead` leads a team that `member` belongs to."""
     led = standing(lead).led_team_ids
