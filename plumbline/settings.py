@@ -123,6 +123,12 @@ if os.environ.get("DATABASE_URL"):
             conn_health_checks=True,
         )
     }
+    # No JIT: it compiles queries whose estimated cost is high before running them, which
+    # cost the pages' short queries up to 160 ms for 3 ms of work (docs/performance.md).
+    # DJANGO_PG_JIT=on leaves the server's choice.
+    postgres = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    if postgres and os.environ.get("DJANGO_PG_JIT", "off") == "off":
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 else:
     DATABASES = {
         "default": {
@@ -266,3 +272,6 @@ LOGGING = {
 # database and run by `manage.py db_worker`, which `make run` starts beside the server.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 PLUMBLINE_STORY_REVIEW_DAYS = env_int("PLUMBLINE_STORY_REVIEW_DAYS", 90)
+# How long the dashboard keeps a person's figures in the cache. Any change they count makes
+# them stale at once (stories.rollups.generation); this only bounds the memory. 0: no cache.
+PLUMBLINE_DASHBOARD_CACHE_SECONDS = env_int("PLUMBLINE_DASHBOARD_CACHE_SECONDS", 15 * 60)

@@ -28,3 +28,13 @@ class StoriesConfig(AppConfig):
         # A new plumb line: everyone hears of it, and every entry is checked against it.
         on_publish(notify_new_version)
         on_publish(recheck_start)
+
+        from django.db.models.signals import post_delete, post_save
+
+        from stories.rollups import people_changed
+        from teams.models import Membership, Team, User
+
+        # Cached dashboard figures depend on who is in which team and on people's names.
+        for model in (Membership, Team, User):
+            post_save.connect(people_changed, sender=model, dispatch_uid=f"figures-{model}")
+            post_delete.connect(people_changed, sender=model, dispatch_uid=f"figures-{model}-")

@@ -14,14 +14,15 @@ of stories or conversations. The rules, from stories.permissions:
 """
 
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Avg, Count, DateField, Q
+from django.db.models import Avg, Count, DateField, F, Q, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from stories.models import Conversation, Story
+from stories.models import CompanyRollup, ConversationRollup, Story, StoryUseRollup
 from stories.permissions import dashboard_people, sees_people_on_dashboard
 from teams.models import Membership, Team, User
 from teams.permissions import MARKETING, SALES, is_manager, is_sales, led_member_ids
@@ -98,23 +99,48 @@ def published_stories(filters: DashboardFilters, *, dated: bool = True):
     return stories
 
 
-def conversation_scope(user, filters: DashboardFilters, prefix: str = "") -> Q:
-    """The conversations this user's sales figures count, as a Q (on `prefix`, if given)."""
-    q = Q(**{f"{prefix}occurred_at__gte": filters.start, f"{prefix}occurred_at__lt": filters.end})
+def _summaries(model, user, filters: DashboardFilters):
+    """The summary rows of the conversations this user's sales figures count."""
+    rows = model.objects.filter(day__gte=filters.since, day__lte=filters.until)
     people = _people(user)
     if people is not None:
-        q &= Q(**{f"{prefix}rep_id__in": people})
+        rows = rows.filter(rep_id__in=people)
     if filters.narrows(SALES):
-        q &= Q(**{f"{prefix}rep_id__in": _members(filters.team)})
-    return q
+        rows = rows.filter(rep_id__in=_members(filters.team))
+    return rows
 
 
-def scoped_conversations(user, filters: DashboardFilters):
-    return Conversation.objects.filter(conversation_scope(user, filters))
+def conversation_summaries(
+    user, filters: DashboardFilters, kind=ConversationRollup.Kind.ALL, *, per_rep=False
+):
+    """Summary rows (stories.rollups keeps them) of the scoped conversations, per day and
+    rep; or, for those who see every conversation, per day for the company when the rep
+    does not matter (`per_rep=False`): one row a day instead of one per rep."""
+    if not per_rep and _people(user) is None and not filters.narrows(SALES):
+        days = CompanyRollup.objects.filter(day__gte=filters.since, day__lte=filters.until)
+        return days.filter(kind=kind)
+    return _summaries(ConversationRollup, user, filters).filter(kind=kind)
+
+
+def story_use_summaries(user, filters: DashboardFilters):
+    return _summaries(StoryUseRollup, user, filters)
+
+
+SUMMED = {"n": Sum("entries"), "scored": Sum("scored"), "score_sum": Sum("score_sum")}
+
+
+def _average(row) -> float | None:
+    """What Avg("score") over the summarized conversations would give."""
+    return row["score_sum"] / row["scored"] if row.get("scored") else None
 
 
 def _week(field: str):
     return TruncWeek(field, output_field=DateField())
+
+
+def monday(day: date) -> date:
+    """The week a day belongs to, as TruncWeek names it."""
+    return day - timedelta(days=day.weekday())
 
 
 # --- 1. Pillar coverage --------------------------------------------------------------------
@@ -128,7 +154,17 @@ def pillar_coverage(user, filters: DashboardFilters, version) -> dict:
         for i, (key, _title) in enumerate(pillars)
     }
     stories = published_stories(filters).aggregate(total=Count("pk"), **counts)
-    conversations = scoped_conversations(user, filters).aggregate(total=Count("pk"), **counts)
+    told = dict(
+        conversation_summaries(user, filters, ConversationRollup.Kind.PILLAR)
+        .filter(key__in=[key for key, _title in pillars])
+        .values("key")
+        .annotate(n=Sum("entries"))
+        .values_list("key", "n")
+    )
+    conversations = {
+        "total": conversation_summaries(user, filters).aggregate(n=Sum("entries"))["n"] or 0,
+        **{f"p{i}": told.get(key, 0) for i, (key, _title) in enumerate(pillars)},
+    }
     rows = []
     for i, (key, title) in enumerate(pillars):
         told_s, told_c = stories[f"p{i}"], conversations[f"p{i}"]
@@ -164,24 +200,22 @@ def score_trend(user, filters: DashboardFilters) -> list[dict]:
         .annotate(avg=Avg("score"), n=Count("pk"))
         .order_by("week")
     }
-    conversations = {
-        row["week"]: row
-        for row in scoped_conversations(user, filters)
-        .annotate(week=_week("occurred_at"))
-        .values("week")
-        .annotate(avg=Avg("score"), n=Count("pk"))
-        .order_by("week")
-    }
+    conversations = defaultdict(lambda: {"n": 0, "scored": 0, "score_sum": 0})
+    for row in conversation_summaries(user, filters).values("day").annotate(**SUMMED):
+        week = conversations[monday(row["day"])]
+        for name in week:
+            week[name] += row[name]
     empty = {"avg": None, "n": 0}
     rows = []
     for week in filters.weeks():
-        story, conversation = stories.get(week, empty), conversations.get(week, empty)
+        story = stories.get(week, empty)
+        conversation = conversations.get(week, {"n": 0})
         rows.append(
             {
                 "week": week,
                 "story_avg": rounded(story["avg"]),
                 "stories": story["n"],
-                "conversation_avg": rounded(conversation["avg"]),
+                "conversation_avg": rounded(_average(conversation)),
                 "conversations": conversation["n"],
             }
         )
@@ -195,19 +229,29 @@ def _hit(phrase: str) -> Q:
     return Q(hit_phrases__contains=f",{phrase.casefold()},")
 
 
+def _hits(user, filters: DashboardFilters, phrases):
+    keys = [phrase.casefold() for phrase in phrases]
+    return conversation_summaries(user, filters, ConversationRollup.Kind.HIT).filter(key__in=keys)
+
+
 def guardrail_hits(user, filters: DashboardFilters, version, limit=TOP_TERMS) -> list[dict]:
     """The guardrail terms of `version` hit most (stories and conversations together)."""
     guardrails = list(version.guardrails.values_list("phrase", "preferred")) if version else []
     counts = {f"g{i}": Count("pk", filter=_hit(phrase)) for i, (phrase, _) in enumerate(guardrails)}
     stories = published_stories(filters).aggregate(**counts) if counts else {}
-    conversations = scoped_conversations(user, filters).aggregate(**counts) if counts else {}
+    conversations = dict(
+        _hits(user, filters, [phrase for phrase, _ in guardrails])
+        .values("key")
+        .annotate(n=Sum("entries"))
+        .values_list("key", "n")
+    )
     rows = [
         {
             "phrase": phrase,
             "preferred": preferred,
             "stories": stories[f"g{i}"],
-            "conversations": conversations[f"g{i}"],
-            "total": stories[f"g{i}"] + conversations[f"g{i}"],
+            "conversations": conversations.get(phrase.casefold(), 0),
+            "total": stories[f"g{i}"] + conversations.get(phrase.casefold(), 0),
         }
         for i, (phrase, preferred) in enumerate(guardrails)
     ]
@@ -222,14 +266,21 @@ def guardrail_trend(user, filters: DashboardFilters, phrases: list[str]) -> list
         return []
     counts = {f"g{i}": Count("pk", filter=_hit(phrase)) for i, phrase in enumerate(phrases)}
 
-    def per_week(entries, field):
-        return {
-            row["week"]: row
-            for row in entries.annotate(week=_week(field)).values("week").annotate(**counts)
-        }
-
-    stories = per_week(published_stories(filters), "published_at")
-    conversations = per_week(scoped_conversations(user, filters), "occurred_at")
+    stories = {
+        row["week"]: row
+        for row in published_stories(filters)
+        .annotate(week=_week("published_at"))
+        .values("week")
+        .annotate(**counts)
+    }
+    conversations = defaultdict(int)  # (week, phrase) -> hits
+    for day, key, n in (
+        _hits(user, filters, phrases)
+        .values("day", "key")
+        .annotate(n=Sum("entries"))
+        .values_list("day", "key", "n")
+    ):
+        conversations[(monday(day), key)] += n
     return [
         {
             "phrase": phrase,
@@ -237,7 +288,7 @@ def guardrail_trend(user, filters: DashboardFilters, phrases: list[str]) -> list
                 {
                     "week": week,
                     "stories": stories.get(week, {}).get(f"g{i}", 0),
-                    "conversations": conversations.get(week, {}).get(f"g{i}", 0),
+                    "conversations": conversations[(week, phrase.casefold())],
                 }
                 for week in filters.weeks()
             ],
@@ -249,28 +300,59 @@ def guardrail_trend(user, filters: DashboardFilters, phrases: list[str]) -> list
 # --- 4. Story usage ------------------------------------------------------------------------
 
 
-def _stories_with_uses(user, filters: DashboardFilters):
-    """Every published story, with how many of the scoped conversations used it."""
-    used = Count("conversations", filter=conversation_scope(user, filters, "conversations__"))
-    return published_stories(filters, dated=False).annotate(uses=used)
+def _uses(user, filters: DashboardFilters):
+    """Uses per story by the scoped conversations within the range, from the summaries."""
+    return story_use_summaries(user, filters).values("story").annotate(uses=Sum("uses"))
 
 
 def story_usage(user, filters: DashboardFilters, limit=TOP_STORIES) -> dict:
-    """The published stories sales used most within the range, and those nobody used."""
-    stories = _stories_with_uses(user, filters)
-    fields = ("pk", "title", "published_at", "uses")
-    unused = stories.filter(uses=0)
+    """The published stories sales used most within the range, and those nobody used.
+
+    Queries of ids and counts, joined here: the uses per story within the range (from the
+    summaries), which published stories were used, the newest ones; then the titles of only
+    the stories shown. Joining stories to uses in SQL first sorts every used story by title.
+    """
+    uses = dict(_uses(user, filters).values_list("story", "uses"))
+    stories = published_stories(filters, dated=False)
+    in_range = story_use_summaries(user, filters).values("story")
+    used_ids = set(stories.filter(pk__in=in_range).values_list("pk", flat=True))
+    # Among the newest len(used_ids) + UNUSED_SHOWN stories, at least UNUSED_SHOWN are unused.
+    newest = stories.order_by("-published_at", "pk").values_list("pk", flat=True)
+    newest = list(newest[: len(used_ids) + UNUSED_SHOWN])
+    unused = [pk for pk in newest if pk not in used_ids][:UNUSED_SHOWN]
+    unused_count = stories.count() - len(used_ids)
+    used = sorted((-uses[pk], pk) for pk in used_ids)
+    # The last story shown has `threshold` uses; of those tied with it, the first by title.
+    threshold = -used[limit - 1][0] if len(used) >= limit else 0
+    above = [pk for minus, pk in used if -minus > threshold]
+    tied = [pk for minus, pk in used if -minus == threshold]
+    # One query for every title shown: those above, those tied (by title) and the unused.
+    fields = ("pk", "title", "published_at")
+    titled = Story.objects.filter(pk__in=above + tied + unused).order_by("title", "pk")
+    shown = {story["pk"]: story for story in titled.values(*fields)}
+    top = sorted(
+        ({**shown[pk], "uses": uses[pk]} for pk in above),
+        key=lambda story: (-story["uses"], story["title"]),
+    )
+    tied = set(tied)
+    top += [{**story, "uses": threshold} for pk, story in shown.items() if pk in tied]
+    top = top[:limit]
     return {
-        "top": list(stories.filter(uses__gt=0).order_by("-uses", "title").values(*fields)[:limit]),
-        "unused": list(unused.order_by("-published_at", "pk").values(*fields)[:UNUSED_SHOWN]),
-        "unused_count": unused.count(),
+        "top": top,
+        "unused": [{**shown[pk], "uses": 0} for pk in unused],
+        "unused_count": unused_count,
     }
 
 
 def all_story_usage(user, filters: DashboardFilters) -> list[dict]:
     """Every published story with its uses, most used first (for the export)."""
-    stories = _stories_with_uses(user, filters).order_by("-uses", "title", "pk")
-    return list(stories.values("pk", "title", "published_at", "uses"))
+    uses = dict(_uses(user, filters).values_list("story", "uses"))
+    stories = [
+        {**story, "uses": uses.get(story["pk"], 0)}
+        for story in published_stories(filters, dated=False).values("pk", "title", "published_at")
+    ]
+    stories.sort(key=lambda story: (-story["uses"], story["title"], story["pk"]))
+    return stories
 
 
 # --- 5. Per team and per person ------------------------------------------------------------
@@ -279,32 +361,52 @@ def all_story_usage(user, filters: DashboardFilters) -> list[dict]:
 def team_figures(user, filters: DashboardFilters) -> list[dict]:
     """Average score and number of entries per team: marketing teams by their authors'
     published stories, sales teams by their reps' (scoped) conversations."""
-    told = Q(
-        members__stories__status=Story.Status.PUBLISHED,
-        members__stories__published_at__gte=filters.start,
-        members__stories__published_at__lt=filters.end,
-    )
     marketing = Team.objects.filter(function=MARKETING)
     if filters.narrows(MARKETING):
         marketing = marketing.filter(pk=filters.team.pk)
-    marketing = marketing.annotate(
-        n=Count("members__stories", filter=told),
-        avg=Avg("members__stories__score", filter=told),
-    )
-    held = conversation_scope(user, filters, "members__conversations__")
+    # The range in WHERE, so only the range's stories are read (an index scan).
+    written = {
+        row["team"]: row
+        for row in published_stories(filters)
+        .filter(author__memberships__team__in=marketing)
+        .values(team=F("author__memberships__team"))
+        .annotate(n=Count("pk"), avg=Avg("score"))
+    }
+    marketing = [
+        {
+            **team,
+            "n": written.get(team["pk"], {}).get("n", 0),
+            "avg": written.get(team["pk"], {}).get("avg"),
+        }
+        for team in marketing.order_by("name").values("pk", "name")
+    ]
     sales = Team.objects.filter(function=SALES)
     people = _people(user)
     if people is not None:
         sales = sales.filter(pk__in=Membership.objects.filter(user_id__in=people).values("team"))
     if filters.narrows(SALES):
         sales = sales.filter(pk=filters.team.pk)
-    sales = sales.annotate(
-        n=Count("members__conversations", filter=held),
-        avg=Avg("members__conversations__score", filter=held),
-    )
+    held = {
+        row["team"]: row
+        for row in conversation_summaries(user, filters, per_rep=True)
+        .filter(rep__memberships__team__in=sales)
+        .values(team=F("rep__memberships__team"))
+        .annotate(**SUMMED)
+    }
+    sales = [
+        {
+            **team,
+            "n": held.get(team["pk"], {}).get("n", 0),
+            "avg": _average(held.get(team["pk"], {})),
+        }
+        for team in sales.order_by("name").values("pk", "name")
+    ]
     rows = []
-    for side, teams in (("marketing", marketing), ("sales", sales)):
-        for team in teams.order_by("name").values("pk", "name", "n", "avg"):
+    for side, teams in (
+        ("marketing", marketing),
+        ("sales", sales),
+    ):
+        for team in teams:
             rows.append(
                 {
                     "team": team["name"],
@@ -356,12 +458,12 @@ def person_figures(user, filters: DashboardFilters) -> dict | None:
         entry = person(*(row[field] for field in author))
         entry.update(stories=row["n"], story_avg=rounded(row["avg"]))
     if conversations_shown:
-        conversations = scoped_conversations(user, filters)
+        conversations = conversation_summaries(user, filters, per_rep=True)
         if people is not None:
             conversations = conversations.filter(rep_id__in=people)
         rep = ("rep_id", "rep__first_name", "rep__last_name", "rep__username")
-        for row in conversations.values(*rep).annotate(n=Count("pk"), avg=Avg("score")).order_by():
+        for row in conversations.values(*rep).annotate(**SUMMED):
             entry = person(*(row[field] for field in rep))
-            entry.update(conversations=row["n"], conversation_avg=rounded(row["avg"]))
+            entry.update(conversations=row["n"], conversation_avg=rounded(_average(row)))
     rows = sorted(figures.values(), key=lambda row: row["name"].casefold())
     return {"rows": rows, "conversations_shown": conversations_shown}

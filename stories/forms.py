@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.db.models import Q
@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from plumbline.models import Pillar
+from stories.list_rows import person
 from stories.models import (
     Audience,
     Band,
@@ -83,8 +84,10 @@ class StoryFilterForm(forms.Form):
 
     def __init__(self, *args, pillar_choices, show_status, authors, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["author"].queryset = authors
-        self.fields["pillar"].widget.choices = [("", "Any pillar"), *pillar_choices]
+        audiences = self.fields["audience"].queryset
+        _offer(self.fields["audience"], audiences, audiences.values_list("pk", "name"))
+        _offer(self.fields["author"], authors, _names(authors))
+        self.fields["pillar"].offered = [("", "Any pillar"), *pillar_choices]
         if not show_status:
             del self.fields["status"]
 
@@ -278,10 +281,22 @@ class ConversationForm(forms.ModelForm):
         return cleaned
 
 
+def start_of_day(day: date) -> datetime:
+    """The first moment of a date in the site's time zone, the date the pages show.
+
+    Date filters compare the stored moment with this (`occurred_at >= start_of_day(since)`,
+    `< start_of_day(until + 1 day)`), a range an index serves, where `occurred_at__date`
+    would convert every row's time first.
+    """
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 class ConversationFilterForm(forms.Form):
     SCOPES = [("mine", "Mine"), ("team", "My team"), ("all", "Everyone")]
     scope = forms.ChoiceField(choices=SCOPES, required=False)
-    client = forms.ModelChoiceField(queryset=Client.objects.none(), required=False)
+    client = forms.ModelChoiceField(
+        queryset=Client.objects.none(), required=False, empty_label="Any client"
+    )
     rep = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Anyone")
     channel = forms.ChoiceField(
         choices=[("", "Any channel"), *Conversation.Channel.choices], required=False
@@ -298,14 +313,31 @@ class ConversationFilterForm(forms.Form):
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, clients, reps, scopes, pillar_choices, **kwargs):
+    def __init__(self, *args, clients, reps, scopes, pillar_choices, topic_choices, **kwargs):
+        """`clients` validates the client filter, whose select offers only the clients of
+        the page shown (see offer_clients) and the chosen one; a search finds any other.
+        `reps` is None when the viewer sees only their own conversations (no rep filter)."""
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = clients
-        self.fields["rep"].queryset = reps
-        self.fields["scope"].choices = [c for c in self.SCOPES if c[0] in scopes]
-        self.fields["pillar"].widget.choices = [("", "Any pillar"), *pillar_choices]
+        _offer(self.fields["client"], clients, [])
+        if reps is None:
+            del self.fields["rep"]
+        else:
+            _offer(self.fields["rep"], reps, _names(reps))
+        _offer(self.fields["tco"], TcoTopic.objects.all(), topic_choices)
+        # The viewer's default scope first: it is what the page shows before a choice.
+        self.fields["scope"].choices = [(scope, dict(self.SCOPES)[scope]) for scope in scopes]
+        self.fields["pillar"].offered = [("", "Any pillar"), *pillar_choices]
         if len(scopes) < 2:
             del self.fields["scope"]
+
+    def offer_clients(self, clients) -> None:
+        """Offer these (pk, name) pairs, by name, and keep the chosen client among them."""
+        chosen = getattr(self, "cleaned_data", {}).get("client")
+        offered = dict(clients)
+        if chosen:
+            offered[chosen.pk] = chosen.name
+        choices = sorted(offered.items(), key=lambda choice: choice[1].casefold())
+        self.fields["client"].offered = [("", "Any client"), *choices]
 
 
 class ReviewForm(forms.ModelForm):
@@ -339,6 +371,25 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, people, teams, pillar_choices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = people
-        self.fields["team"].queryset = teams
-        self.fields["pillar"].widget.choices = [("", "Any pillar"), *pillar_choices]
+        names = _names(people)
+        _offer(self.fields["person"], people, names)
+        _offer(self.fields["team"], teams, teams.values_list("pk", "name"))
+        self.fields["pillar"].offered = [("", "Any pillar"), *pillar_choices]
+        self.person_names = dict(names)
+
+
+def _offer(field: forms.ModelChoiceField, queryset, choices) -> None:
+    """Validate against `queryset` (one query, for a submitted value only); offer `choices`,
+    (value, label) pairs, as they are (see list_filters.options). A ModelChoiceField would
+    build a model per option, read through a server-side cursor (three round trips), and a
+    manager's filters list some 500 people."""
+    field.queryset = queryset
+    field.offered = [("", field.empty_label), *choices]
+
+
+def _names(people) -> list[tuple[int, str]]:
+    """(pk, name as User.__str__ gives it) of each person, by name."""
+    rows = people.order_by("first_name", "last_name", "username").values_list(
+        "pk", "first_name", "last_name", "username"
+    )
+    return [(pk, person(first, last, username)) for pk, first, last, username in rows]

@@ -4,34 +4,79 @@ Work goes in batches of BATCH_SIZE entries, each in its own transaction together
 run's progress counter, so a worker stopped at any moment loses at most the batch it was
 in (rolled back whole) and never counts anything twice. A batch picks entries not yet
 checked against the run's version, so running a batch again only continues the work.
-Each batch is its own task and enqueues the next one once it has committed: a worker
-stopped gracefully finishes its batch, and the next one waits in the queue for a restart.
-After a hard kill, `manage.py recheck_resume` (or the Resume button) enqueues it again.
+Each batch is its own task and enqueues the next one once it has committed, telling it
+where it stopped: a worker stopped gracefully finishes its batch, and the next one waits in
+the queue for a restart. After a hard kill, `manage.py recheck_resume` (or the Resume
+button) enqueues it again, from the start: entries already moved on are passed over.
+
+A batch reads only what a check needs: the texts, the tagged pillar keys (one query) and,
+for conversations, what the dashboard's summaries count them by. It writes the new checks
+in chunks, each in one statement that also moves the current check to previous_* inside the
+database (old reports never travel through Python): on PostgreSQL COPY into a temporary
+table and one UPDATE ... FROM, written while the next chunk is checked; elsewhere one
+executemany.
 """
 
+import json
+from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Least
 from django.tasks import task
 from django.utils import timezone
 
 from plumbline.models import PlumbLineVersion
-from stories.models import Conversation, RecheckRun, Story
-from stories.models.entries import AlignedEntry
+from stories import rollups
 
-BATCH_SIZE = 500
+# entries.check: the checker as AlignedEntry.run_check calls it.
+from stories.models import Conversation, RecheckRun, Story, entries
+from stories.models.entries import flatten
+
+# Measured with bench/bench_recheck.py on 1 M conversations: 8,000 entries in chunks of
+# 1,000 beat 2,000 or 4,000 in chunks of 500 by about a fifth. A batch takes about 2 s, and
+# holds its entries' row locks that long (an edit of one of them waits).
+BATCH_SIZE = 8000
+# Written while the next chunk is checked (on PostgreSQL: see _write_by_copy).
+CHUNK_SIZE = 1000
 STALLED_AFTER = timedelta(minutes=2)
 ENTRY_MODELS = (Story, Conversation)
-UPDATED_FIELDS = [*AlignedEntry.CHECK_FIELDS, "previous_report", "previous_score", "previous_band"]
+# What each model's text_for_check joins: all that a check reads from the entry itself.
+TEXT_FIELDS = {
+    Story: ("title", "summary", "body", "offer"),
+    Conversation: ("summary", "notes", "client_goals", "risks", "outcome", "next_step"),
+}
+# What stories.rollups counts a conversation by, read before its check is replaced.
+SUMMARY_FIELDS = ("occurred_at", "rep_id", "score", "told_keys", "hit_phrases")
+# Written per entry, after its primary key; checked_at and checked_version are the batch's.
+RESULT_FIELDS = ("check_report", "score", "band", "told_keys", "hit_phrases")
+PREVIOUS_FIELDS = {
+    "previous_report": "check_report",
+    "previous_score": "score",
+    "previous_band": "band",
+}
+_to_json = json.JSONEncoder(separators=(",", ":")).encode
+
+
+@dataclass
+class Cursor:
+    """Where a run's next batch starts: the last primary key re-checked, per model.
+
+    Only a short cut past the entries already moved on, which a batch would pass over
+    anyway: a run resumed from a fresh cursor ends the same, having read past them once.
+    """
+
+    story: int = 0
+    conversation: int = 0
 
 
 def _pending(model, version):
     """Entries checked against an older version than `version` (never a newer one)."""
-    return model.objects.filter(
-        Q(checked_version__isnull=True) | Q(checked_version__number__lt=version.number)
-    )
+    older = PlumbLineVersion.objects.filter(number__lt=version.number).values("pk")
+    return model.objects.filter(Q(checked_version__isnull=True) | Q(checked_version__in=older))
 
 
 def recheck_start(*, version: PlumbLineVersion, by=None) -> RecheckRun:
@@ -49,8 +94,12 @@ def recheck_start(*, version: PlumbLineVersion, by=None) -> RecheckRun:
     return run
 
 
-def recheck_batch(run_id: int) -> int:
-    """Re-check the next batch of entries; returns how many (0 when the run is complete)."""
+def recheck_batch(run_id: int, cursor: Cursor | None = None) -> int:
+    """Re-check the next batch of entries; returns how many (0 when the run is complete).
+
+    With a cursor, the batch starts where it points and moves it on once committed.
+    """
+    cursor = cursor or Cursor()
     with transaction.atomic():
         run = RecheckRun.objects.select_for_update().select_related("version").get(pk=run_id)
         if run.finished_at:
@@ -60,26 +109,12 @@ def recheck_batch(run_id: int) -> int:
             # A newer version was published meanwhile; its own run takes over from here.
             RecheckRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
             return 0
-        room = BATCH_SIZE
-        processed = 0
-        for model in ENTRY_MODELS:
-            if room == 0:
-                break
-            entries = list(
-                _pending(model, version)
-                .select_related("plumbline_version")
-                .prefetch_related("pillars")
-                .order_by("pk")[:room]
-            )
-            for entry in entries:
-                entry.previous_report = entry.check_report
-                entry.previous_score = entry.score
-                entry.previous_band = entry.band
-                entry.run_check([p.key for p in entry.pillars.all()], version=version)
-            model.objects.bulk_update(entries, UPDATED_FIELDS)
-            room -= len(entries)
-            processed += len(entries)
         now = timezone.now()
+        processed, reached = _recheck_next(version, cursor, now)
+        if not processed and cursor != Cursor():
+            # Nothing pending past the cursor. Before the run is called complete, one look
+            # from the start, should an entry behind it have been set back meanwhile.
+            processed, reached = _recheck_next(version, Cursor(), now)
         if processed:
             # Edits are checked against the current version, so they never come round again;
             # the cap only guards the constraint should an entry ever be counted twice.
@@ -91,14 +126,187 @@ def recheck_batch(run_id: int) -> int:
             RecheckRun.objects.filter(pk=run.pk).update(
                 done=F("total"), finished_at=now, last_batch_at=now
             )
+    cursor.story, cursor.conversation = reached.story, reached.conversation
     return processed
 
 
+def _recheck_next(version, cursor: Cursor, now) -> tuple[int, Cursor]:
+    """Re-check up to BATCH_SIZE entries past `cursor`: how many, and where they ended."""
+    processed = 0
+    reached = Cursor(**asdict(cursor))
+    for model in ENTRY_MODELS:
+        if processed == BATCH_SIZE:
+            break
+        name = model._meta.model_name
+        count, last = _recheck_entries(
+            model, version, after=getattr(cursor, name), limit=BATCH_SIZE - processed, now=now
+        )
+        processed += count
+        setattr(reached, name, last)
+    return processed, reached
+
+
+def _recheck_entries(model, version, *, after: int, limit: int, now) -> tuple[int, int]:
+    """Re-check up to `limit` pending entries of `model` past `after`: (how many, last pk)."""
+    summarized = model is Conversation
+    names = ("pk", *TEXT_FIELDS[model], *(SUMMARY_FIELDS if summarized else ()))
+    # Locked until the batch commits, so that an edit cannot slip in between what is read
+    # here (the old check the summaries take off) and what is written.
+    rows = list(
+        _pending(model, version)
+        .filter(pk__gt=after)
+        .order_by("pk")
+        .select_for_update()
+        .values_list(*names, named=True)[:limit]
+    )
+    if not rows:
+        return 0, after
+    tagged = _tagged_keys(model, rows[0].pk, rows[-1].pk)
+    spec = version.cached_spec()
+    checked = (
+        [
+            # text_for_check reads only TEXT_FIELDS, so it joins the row's texts the same way.
+            _stored(row.pk, entries.check(model.text_for_check(row), spec, tagged[row.pk]))
+            for row in rows[start : start + CHUNK_SIZE]
+        ]
+        for start in range(0, len(rows), CHUNK_SIZE)
+    )
+    write = _write_by_copy if connection.vendor == "postgresql" else _write_by_executemany
+    results = write(model, checked, version, now)
+    if summarized:
+        rollups.record_recheck(
+            [
+                (*(getattr(row, name) for name in SUMMARY_FIELDS), score, told_keys, hit_phrases)
+                for row, (_, _, score, _, told_keys, hit_phrases) in zip(rows, results, strict=True)
+            ]
+        )
+    else:
+        rollups.figures_changed()  # published stories' scores are on the dashboard
+    return len(rows), rows[-1].pk
+
+
+def _tagged_keys(model, first: int, last: int) -> defaultdict[int, list[str]]:
+    """Pillar keys tagged on the entries with primary keys from `first` to `last`."""
+    field = model._meta.get_field("pillars")
+    own, pillar = field.m2m_field_name(), field.m2m_reverse_field_name()
+    tagged = defaultdict(list)
+    rows = field.remote_field.through.objects.filter(**{f"{own}__gte": first, f"{own}__lte": last})
+    for pk, key in rows.values_list(f"{own}_id", f"{pillar}__key"):
+        tagged[pk].append(key)
+    return tagged
+
+
+def _stored(pk: int, report) -> tuple:
+    """The pk and RESULT_FIELDS of an entry, as AlignedEntry.run_check stores its report."""
+    return (
+        pk,
+        _to_json(report.to_dict()),
+        report.score,
+        report.band,
+        flatten(report.evidence),
+        flatten(hit.phrase.casefold() for hit in report.guardrail_hits),
+    )
+
+
+def _column(model, name: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(name).column)
+
+
+def _assignments(model, new_values: list[str], entry: str = "") -> str:
+    """The SET list: the current check to previous_* (read from the row as it was), the new
+    one (RESULT_FIELDS) from `new_values`, then checked_at and checked_version as parameters."""
+    assignments = [
+        f"{_column(model, previous)} = {entry}{_column(model, current)}"
+        for previous, current in PREVIOUS_FIELDS.items()
+    ]
+    assignments += [
+        f"{_column(model, name)} = {value}"
+        for name, value in zip(RESULT_FIELDS, new_values, strict=True)
+    ]
+    assignments += [f"{_column(model, name)} = %s" for name in ("checked_at", "checked_version")]
+    return ", ".join(assignments)
+
+
+# The SQL below is composed from the models' table and column names, quoted; values are
+# always parameters.
+
+
+def _write_by_copy(model, chunks, version, now) -> list[tuple]:
+    """PostgreSQL: each chunk goes into a temporary table with COPY, then one UPDATE ... FROM
+    it, which the database carries out while the next chunk is checked; returns the chunks.
+
+    Only the UPDATE runs in a second thread, on the batch's own connection and transaction
+    (psycopg's connections may be shared by threads, Django's may not). It just waits for
+    PostgreSQL, so checking and updating run on two cores at once.
+    """
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    scratch = quote(f"recheck_{model._meta.db_table}")
+    pk = quote(model._meta.pk.column)
+    columns = [_column(model, name) for name in RESULT_FIELDS]
+    assignments = _assignments(model, [f"new.{column}" for column in columns], entry="entry.")
+    # No ANALYZE of the scratch table: never analyzed, it is planned from its real size,
+    # which gives one primary-key lookup per entry.
+    update = f"UPDATE {table} AS entry SET {assignments} FROM {scratch} AS new"  # noqa: S608
+    update += f" WHERE entry.{pk} = new.{pk}"
+    shared = connection.connection
+    written = []
+    with connection.cursor() as cursor, ThreadPoolExecutor(max_workers=1) as updater:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {scratch} AS "  # noqa: S608
+            f"SELECT {pk}, {', '.join(columns)} FROM {table} WITH NO DATA"
+        )
+        updating = None
+        for chunk in chunks:  # each one is checked here, while the last one is written
+            _wait_for(updating)
+            cursor.execute(f"TRUNCATE {scratch}")
+            with cursor.copy(f"COPY {scratch} FROM STDIN") as copy:
+                for row in chunk:
+                    copy.write_row(row)
+            updating = updater.submit(_execute, shared, update, [now, version.pk])
+            written += chunk
+        _wait_for(updating)
+        # Dropped here rather than on commit: the batch may be in a larger transaction.
+        cursor.execute(f"DROP TABLE {scratch}")
+    return written
+
+
+def _execute(shared_connection, sql: str, params: list) -> None:
+    with shared_connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _wait_for(updating: Future | None) -> None:
+    """The UPDATE's end; its errors come as Django's, as if run on Django's connection."""
+    if updating:
+        with connection.wrap_database_errors:
+            updating.result()
+
+
+def _write_by_executemany(model, chunks, version, now) -> list[tuple]:
+    """Any database: one UPDATE per entry, prepared once per chunk (SQLite in development
+    and tests); returns the chunks."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    assignments = _assignments(model, ["%s"] * len(RESULT_FIELDS))
+    update = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
+    checked_at = model._meta.get_field("checked_at").get_db_prep_save(now, connection)
+    written = []
+    with connection.cursor() as cursor:
+        for chunk in chunks:
+            cursor.executemany(
+                update, [(*row[1:], checked_at, version.pk, row[0]) for row in chunk]
+            )
+            written += chunk
+    return written
+
+
 @task
-def recheck_task(run_id: int) -> int:
-    processed = recheck_batch(run_id)
+def recheck_task(run_id: int, after: dict | None = None) -> int:
+    cursor = Cursor(**(after or {}))
+    processed = recheck_batch(run_id, cursor)
     if processed:
-        transaction.on_commit(lambda: recheck_task.enqueue(run_id))
+        transaction.on_commit(lambda: recheck_task.enqueue(run_id, after=asdict(cursor)))
     return processed
 
 
@@ -120,8 +328,8 @@ GOT_WORSE = Q(previous_band="on_message", band__in=["needs_attention", "off_mess
 
 def drift(model, version, people=None):
     """Entries whose band got worse when re-checked against `version`."""
-    entries = model.objects.filter(GOT_WORSE, checked_version=version)
+    worse = model.objects.filter(GOT_WORSE, checked_version=version)
     if people is not None:
         field = "author_id__in" if model is Story else "rep_id__in"
-        entries = entries.filter(**{field: people})
-    return entries
+        worse = worse.filter(**{field: people})
+    return worse

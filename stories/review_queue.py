@@ -1,18 +1,36 @@
 """The review queue: stories and conversations not yet judged against the current version.
 
-Both kinds go through one UNION query so that the lowest scores come first across both,
-and a page of the queue costs the same few queries however long the queue is.
+Both kinds go through one UNION ALL query, lowest score first across both. Each part reads
+its first rows in that order from an index of its own (story_queue, conversation_queue),
+each row checked for a verdict through review_story_version / review_conversation_version,
+and stops after a page: `(... ORDER BY ... LIMIT 26) UNION ALL (... LIMIT 26) ORDER BY ...
+LIMIT 26` reads at most 52 rows. (Without the inner LIMITs PostgreSQL 15 does not merge
+the two index scans: each part is a subquery with an anti-join, planned on its own, and
+it sorts all 1 M unreviewed entries instead.)
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import CharField, Exists, F, OuterRef, Value
+from django.db import connection
+from django.db.models import CharField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 
+from stories.forms import start_of_day
+from stories.list_rows import person
 from stories.models import Conversation, Review, Story
+from stories.pagination import FROM_ROWS, Ordering, paginate
 from stories.permissions import reviewable_people
 from teams.models import Membership, User
+
+COLUMNS = ["kind", "pk", "score", "band", "when", "label", "person_id"]
+# The lowest scores first (unchecked entries last), the newest first within a score.
+QUEUE_ORDER = Ordering("score", "-when", "kind", "pk", nullable=["score"])
+# The same within one part, where `kind` is a constant.
+PART_ORDER = Ordering("score", "-when", "pk", nullable=["score"])
+PAGE_SIZE = 25
+# "100+ entries": the first page reads 101 rows to count them (see stories.pagination).
+COUNT_CAP = 100
 
 
 @dataclass
@@ -35,58 +53,99 @@ def _narrow(entries, filters: QueueFilters, person_field: str, when_field: str, 
     if filters.person:
         entries = entries.filter(**{person_field: filters.person})
     if filters.pillar:
-        entries = entries.filter(pillars__key=filters.pillar)
+        tagged = entries.model.pillars.through.objects.filter(
+            **{entries.model._meta.model_name: OuterRef("pk")}, pillar__key=filters.pillar
+        )
+        entries = entries.filter(Exists(tagged))
     if filters.band:
         entries = entries.filter(band=filters.band)
+    # Ranges of moments (an index can serve them), from and to local midnight.
     if filters.since:
-        entries = entries.filter(**{f"{when_field}__date__gte": filters.since})
+        entries = entries.filter(**{f"{when_field}__gte": start_of_day(filters.since)})
     if filters.until:
-        entries = entries.filter(**{f"{when_field}__date__lte": filters.until})
+        next_day = start_of_day(filters.until + timedelta(days=1))
+        entries = entries.filter(**{f"{when_field}__lt": next_day})
     return entries
 
 
-def review_queue(user, version, filters: QueueFilters):
-    """Rows (kind, pk, score, band, when, label, person_id), lowest score first."""
-    people = reviewable_people(user)
-    columns = ["kind", "pk", "score", "band", "when", "label", "person_id"]
+def review_queue(user, version, filters: QueueFilters, *, limit: int):
+    """The first `limit` rows {kind, pk, score, band, when, label, person_id}, in QUEUE_ORDER."""
+    return _queue(reviewable_people(user), version, filters, limit=limit)[:limit]
+
+
+def _queue(
+    people,
+    version,
+    filters: QueueFilters,
+    *,
+    limit: int,
+    after: Q | None = None,
+    backward: bool = False,
+):
+    """The queue of `people`'s entries (None: everyone's), to be read no further than `limit`
+    rows; `after` is a cursor's condition (see stories.pagination), applied to each part."""
     parts = []
     if filters.kind in ("", "story"):
         stories = Story.objects.filter(
             status__in=[Story.Status.IN_REVIEW, Story.Status.PUBLISHED]
         ).filter(~Exists(Review.objects.filter(story=OuterRef("pk"), plumbline_version=version)))
-        stories = _narrow(stories, filters, "author_id", "updated_at", people)
-        parts.append(
-            stories.annotate(
-                kind=Value("story", output_field=CharField()),
-                when=Coalesce("published_at", "updated_at"),
-                label=F("title"),
-                person_id=F("author_id"),
-            )
-            .order_by()  # a part of a UNION may not be ordered on its own
-            .values_list(*columns)
+        stories = _narrow(stories, filters, "author_id", "updated_at", people).annotate(
+            kind=Value("story", output_field=CharField()),
+            when=Coalesce("published_at", "updated_at"),
+            label=F("title"),
+            person_id=F("author_id"),
         )
+        parts.append(stories)
     if filters.kind in ("", "conversation"):
         conversations = Conversation.objects.filter(
             ~Exists(Review.objects.filter(conversation=OuterRef("pk"), plumbline_version=version))
         )
-        conversations = _narrow(conversations, filters, "rep_id", "occurred_at", people)
-        parts.append(
-            conversations.annotate(
-                kind=Value("conversation", output_field=CharField()),
-                when=F("occurred_at"),
-                label=F("summary"),
-                person_id=F("rep_id"),
-            )
-            .order_by()
-            .values_list(*columns)
+        conversations = _narrow(conversations, filters, "rep_id", "occurred_at", people).annotate(
+            kind=Value("conversation", output_field=CharField()),
+            when=F("occurred_at"),
+            label=F("summary"),
+            person_id=F("rep_id"),
         )
-    queue = parts[0] if len(parts) == 1 else parts[0].union(parts[1], all=True)
-    return queue.order_by("score", "-when", "kind", "pk")
+        parts.append(conversations)
+    if after is not None:
+        parts = [part.filter(after) for part in parts]
+    parts = [part.order_by().values(*COLUMNS) for part in parts]
+    part_order = PART_ORDER.order_by(backward=backward)
+    if len(parts) == 1:
+        return parts[0].order_by(*part_order)
+    if connection.features.supports_slicing_ordering_in_compound:  # not SQLite
+        parts = [part.order_by(*part_order)[:limit] for part in parts]
+    queue = parts[0].union(parts[1], all=True)
+    return queue.order_by(*QUEUE_ORDER.order_by(backward=backward))
 
 
-def with_people(rows) -> list[dict]:
-    """The page's rows as dicts, with the person's name: one query for the whole page."""
+def queue_page(request, user, version, filters: QueueFilters):
+    """The page of the queue the request's cursor names, counted up to COUNT_CAP."""
+
+    people = reviewable_people(user)
+
+    def fetch(after, backward, limit):
+        queue = _queue(people, version, filters, limit=limit, after=after, backward=backward)
+        return list(queue[:limit])
+
+    return paginate(
+        request,
+        ordering=QUEUE_ORDER,
+        fetch=fetch,
+        count=FROM_ROWS,
+        size=PAGE_SIZE,
+        salt="stories.review_queue",
+        cap=COUNT_CAP,
+    )
+
+
+def with_people(rows, names: dict[int, str]) -> list[dict]:
+    """The rows with the person's name, from `names` (the filter's people) or one query."""
     rows = list(rows)
-    names = {u.pk: u.display_name for u in User.objects.filter(pk__in={r[6] for r in rows})}
-    keys = ["kind", "pk", "score", "band", "when", "label", "person_id"]
-    return [{**dict(zip(keys, row, strict=True)), "person": names.get(row[6], "")} for row in rows]
+    missing = {row["person_id"] for row in rows} - names.keys()
+    if missing:
+        people = User.objects.filter(pk__in=missing).values_list(
+            "pk", "first_name", "last_name", "username"
+        )
+        names = {**names, **{pk: person(first, last, user) for pk, first, last, user in people}}
+    return [{**row, "person": names.get(row["person_id"], "")} for row in rows]

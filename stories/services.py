@@ -7,6 +7,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from plumbline.models import PlumbLineVersion
+from stories import rollups
 from stories.models import (
     Client,
     Conversation,
@@ -57,6 +58,7 @@ def _record(story: Story, content: StoryContent, *, by) -> None:
     story.pillars.set(content.pillars)
     story.run_check([p.key for p in content.pillars])
     Story.objects.filter(pk=story.pk).update(**story.checked_values())
+    rollups.figures_changed()  # a published story's check is on the dashboard
     last = story.revisions.aggregate(top=Max("number"))["top"] or 0
     StoryRevision.objects.create(
         story=story,
@@ -143,6 +145,7 @@ def story_publish(*, story: Story, by, reason: str = "") -> Story:
         Story.objects.filter(pk=story.replaces_id, status=Story.Status.PUBLISHED).update(
             status=Story.Status.ARCHIVED, updated_at=timezone.now()
         )
+    rollups.figures_changed()
     return story
 
 
@@ -151,6 +154,7 @@ def story_archive(*, story: Story) -> Story:
     story = _locked(story)
     story.move("archive")
     story.save(update_fields=["status", "updated_at"])
+    rollups.figures_changed()
     return story
 
 
@@ -256,6 +260,7 @@ def conversation_log(*, rep, version, data: dict, token=None) -> tuple[Conversat
             conversation.full_clean(exclude=["plumbline_version", "client", "rep"])
             conversation.save()
             _record_conversation(conversation, data)
+            rollups.record_created([conversation.pk])
     except IntegrityError:
         # Two submits raced past the lookup above; the other one won.
         existing = Conversation.objects.filter(rep=rep, submission_token=token).first()
@@ -272,15 +277,24 @@ def conversation_save(*, conversation: Conversation, data: dict, lock_version: i
     )
     if claimed != 1:
         raise ConversationConflict(saved=Conversation.objects.get(pk=conversation.pk))
-    conversation.client = data["client"]
-    for name in CONVERSATION_FIELDS:
-        setattr(conversation, name, data.get(name) if name in data else getattr(conversation, name))
-    conversation.plumbline_version = _edited_under(conversation)
-    conversation.lock_version = lock_version + 1
-    conversation.full_clean(exclude=["plumbline_version"])
-    conversation.save()
-    _record_conversation(conversation, data)
+    with rollups.tracking([conversation.pk]):
+        conversation.client = data["client"]
+        for name in CONVERSATION_FIELDS:
+            value = data.get(name) if name in data else getattr(conversation, name)
+            setattr(conversation, name, value)
+        conversation.plumbline_version = _edited_under(conversation)
+        conversation.lock_version = lock_version + 1
+        conversation.full_clean(exclude=["plumbline_version"])
+        conversation.save()
+        _record_conversation(conversation, data)
     return conversation
+
+
+@transaction.atomic
+def conversation_delete(*, conversation: Conversation) -> None:
+    """Delete a conversation for good (its reviews go with it)."""
+    with rollups.tracking([conversation.pk]):
+        Conversation.objects.filter(pk=conversation.pk).delete()
 
 
 # --- Reviews ------------------------------------------------------------------------------

@@ -26,6 +26,11 @@ sales_patterns = [
     path("conversations/check/", conversations.conversation_check, name="conversation_check"),
     path("conversations/<int:pk>/", conversations.conversation_detail, name="conversation_detail"),
     path("conversations/<int:pk>/edit/", conversations.conversation_edit, name="conversation_edit"),
+    path(
+        "conversations/<int:pk>/delete/",
+        conversations.conversation_delete,
+        name="conversation_delete",
+    ),
     path("clients/", clients.client_list, name="client_list"),
     path("clients/new/", clients.client_create, name="client_create"),
     path("clients/search/", clients.client_search, name="client_search"),

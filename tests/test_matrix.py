@@ -246,6 +246,11 @@ ROUTES = {
         lambda o: f"/conversations/{o.conversation.pk}/edit/",
         roles(302, 404, 404, 200, 403, 403, 403),
     ),
+    "stories:conversation_delete": (
+        "GET",
+        lambda o: f"/conversations/{o.conversation.pk}/delete/",
+        roles(302, 404, 404, 200, 403, 403, 403),
+    ),
     "stories:client_list": ("GET", lambda o: "/clients/", SALES_RECORDS),
     "stories:client_create": ("GET", lambda o: "/clients/new/", LOGGERS),
     "stories:client_search": ("GET", lambda o: "/clients/search/?q=North", SALES_RECORDS),

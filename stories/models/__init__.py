@@ -2,6 +2,12 @@
 
 from stories.models.entries import AlignedEntry, Band
 from stories.models.reviews import Notification, RecheckRun, Review
+from stories.models.rollups import (
+    CompanyRollup,
+    ConversationRollup,
+    DashboardGeneration,
+    StoryUseRollup,
+)
 from stories.models.sales import (
     Client,
     Contact,
@@ -25,9 +31,12 @@ __all__ = [
     "Audience",
     "Band",
     "Client",
+    "CompanyRollup",
     "Contact",
     "Conversation",
     "ConversationQuerySet",
+    "ConversationRollup",
+    "DashboardGeneration",
     "IllegalTransition",
     "Notification",
     "RecheckRun",
@@ -35,6 +44,7 @@ __all__ = [
     "Story",
     "StoryQuerySet",
     "StoryRevision",
+    "StoryUseRollup",
     "TcoTopic",
     "normalized_name",
 ]

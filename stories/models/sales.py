@@ -48,6 +48,8 @@ class Client(models.Model):
         indexes = [
             # The client list and type-ahead of a rep: clients they own, by name.
             models.Index(fields=["owner", "name"], name="client_owner_name"),
+            # A manager's client list, by name, a page at a time (ORDER BY name, id).
+            models.Index(fields=["name", "id"], name="client_name"),
         ]
 
     def __str__(self):
@@ -157,6 +159,10 @@ class Conversation(AlignedEntry):
             models.Index(fields=["rep", "-occurred_at"], name="conversation_rep_when"),
             # A client's timeline, newest first.
             models.Index(fields=["client", "-occurred_at"], name="conversation_client_when"),
+            # Everyone's conversations (a manager's list), ORDER BY occurred_at DESC, id DESC.
+            models.Index(fields=["-occurred_at", "-id"], name="conversation_when"),
+            # The review queue's conversations: lowest score first, then newest first.
+            models.Index(fields=["score", "-occurred_at", "id"], name="conversation_queue"),
         ]
 
     def __str__(self):

@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -141,6 +143,18 @@ class Story(AlignedEntry):
             models.Index(fields=["author", "status"], name="story_author_status"),
             # Library sorted by score.
             models.Index(fields=["status", "score"], name="story_status_score"),
+            # The library's sorts, a page at a time, read forwards or backwards, for every
+            # status (marketing) or the published stories among them (sales).
+            models.Index(fields=["-published_at", "-updated_at", "-id"], name="story_newest"),
+            models.Index(fields=["score", "id"], name="story_score"),
+            # The review queue's stories: in review or published, lowest score, newest first.
+            models.Index(
+                F("score"),
+                Coalesce("published_at", "updated_at").desc(),
+                F("id"),
+                name="story_queue",
+                condition=Q(status__in=["in_review", "published"]),
+            ),
         ]
 
     def __str__(self):

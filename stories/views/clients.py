@@ -1,16 +1,16 @@
 """Clients and their contacts: personal data, for sales and managers only (404 to others)."""
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
+from plumbline.templatetags.plumbline_tags import band_label, band_style
 from stories import services
 from stories.forms import ClientForm, ContactForm
-from stories.models import Client, Contact, Story
+from stories.list_rows import attach_names, day, link_rows, person
+from stories.models import Client, Contact, Conversation, Story
+from stories.pagination import Ordering, paginate_queryset
 from stories.permissions import (
     get_client_for,
     may_edit_client,
@@ -22,30 +22,68 @@ from stories.permissions import (
 from teams.permissions import require
 
 sales_only = require(may_see_sales_records, hide=True)
+# The client list: index client_name (client_owner_name for a rep's own clients).
+BY_NAME = Ordering("name", "pk")
+LIST_COLUMNS = [
+    "pk",
+    "name",
+    "industry",
+    "owner__first_name",
+    "owner__last_name",
+    "owner__username",
+]
+# A client's timeline: index conversation_client_when.
+NEWEST_FIRST = Ordering("-occurred_at", "-pk")
+TIMELINE_COLUMNS = [
+    "pk",
+    "occurred_at",
+    "channel",
+    "summary",
+    "score",
+    "band",
+    "rep__first_name",
+    "rep__last_name",
+    "rep__username",
+]
+CHANNELS = dict(Conversation.Channel.choices)
 
 
 @sales_only
 def client_list(request):
-    clients = visible_clients(request.user).select_related("owner")
+    user = request.user
+    clients = visible_clients(user)
     q = request.GET.get("q", "").strip()[:100]
     if q:
         clients = clients.filter(Q(name__icontains=q) | Q(industry__icontains=q))
-    clients = clients.annotate(
-        conversation_count=Count(
-            "conversations",
-            filter=Q(conversations__in=visible_conversations(request.user)),
+    page = paginate_queryset(
+        request,
+        clients,
+        BY_NAME,
+        columns=LIST_COLUMNS,
+        size=25,
+        salt="stories.client_list",
+        counted=False,
+    )
+    rows = page.object_list
+    # Counted for the page's clients only, in one query, rather than for every client.
+    counts = dict(
+        visible_conversations(user)
+        .filter(client__in=[row["pk"] for row in rows])
+        .order_by()
+        .values("client")
+        .annotate(count=Count("pk"))
+        .values_list("client", "count")
+    )
+    link_rows(rows, "stories:client_detail")
+    for row in rows:
+        row["conversations"] = counts.get(row["pk"], 0)
+        row["owner"] = person(
+            row["owner__first_name"], row["owner__last_name"], row["owner__username"]
         )
-    ).order_by("name")
-    page = Paginator(clients, 25).get_page(request.GET.get("page"))
     return render(
         request,
         "stories/client_list.html",
-        {
-            "page": page,
-            "q": q,
-            "query": urlencode({"q": q}) if q else "",
-            "may_create": may_log_conversations(request.user),
-        },
+        {"page": page, "q": q, "may_create": may_log_conversations(user)},
     )
 
 
@@ -100,20 +138,30 @@ def _similar_clients(user, name: str) -> list[Client]:
 @sales_only
 def client_detail(request, pk):
     client = get_client_for(request.user, pk)
-    timeline = (
-        visible_conversations(request.user)
-        .filter(client=client)
-        .select_related("rep")
-        .prefetch_related("pillars", "stories_used", "contacts")
-        .order_by("-occurred_at", "-pk")
+    timeline = visible_conversations(request.user).filter(client=client)
+    page = paginate_queryset(
+        request,
+        timeline,
+        NEWEST_FIRST,
+        columns=TIMELINE_COLUMNS,
+        size=20,
+        salt="stories.client_detail",
+        counted=False,
     )
-    page = Paginator(timeline, 20).get_page(request.GET.get("page"))
-    reached_pillars = sorted(
-        {p.title for conversation in page.object_list for p in conversation.pillars.all()}
+    rows = page.object_list
+    attach_names(rows, Conversation.pillars, "pillar__title", "pillar__position", to="pillars")
+    attach_names(rows, Conversation.stories_used, "story__title", "story__title", to="stories")
+    attach_names(rows, Conversation.contacts, "contact__name", "contact__name", to="contacts")
+    reached_pillars = sorted({title for row in rows for title in row["pillars"]})
+    # From the client's conversations (an index range), not a join of every story use.
+    uses = Conversation.stories_used.through.objects.filter(conversation__in=timeline.values("pk"))
+    reached_stories = list(
+        Story.objects.filter(pk__in=uses.values("story_id"))
+        .values("pk", "title")
+        .order_by("title")[:20]
     )
-    reached_stories = (
-        Story.objects.filter(conversations__in=timeline).distinct().order_by("title")[:20]
-    )
+    link_rows(reached_stories, "stories:story_detail")
+    link_rows(rows, "stories:conversation_detail")
     return render(
         request,
         "stories/client_detail.html",
@@ -121,12 +169,29 @@ def client_detail(request, pk):
             "client": client,
             "contacts": client.contacts.all(),
             "page": page,
+            "rows": [_timeline_row(row) for row in rows],
             "reached_pillars": reached_pillars,
             "reached_stories": reached_stories,
             "may_edit": may_edit_client(request.user, client),
             "may_log": may_log_conversations(request.user),
         },
     )
+
+
+def _timeline_row(row: dict) -> dict:
+    """What a timeline entry shows, as text."""
+    return {
+        "url": row["url"],
+        "title": f"{day(row['occurred_at'])} — {CHANNELS.get(row['channel'], '').lower()}",
+        "score": row["score"],
+        "band_style": band_style(row["band"]),
+        "band_label": band_label(row["band"]),
+        "summary": row["summary"],
+        "rep": person(row["rep__first_name"], row["rep__last_name"], row["rep__username"]),
+        "contacts": ", ".join(row["contacts"]),
+        "stories": "; ".join(row["stories"]),
+        "pillars": ", ".join(row["pillars"]),
+    }
 
 
 @sales_only

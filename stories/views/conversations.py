@@ -1,19 +1,23 @@
 """Sales conversations: logged by reps, read by their leads and managers, 404 to marketing."""
 
 import uuid
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from plumbline.models import PlumbLineVersion
+from plumbline.models import Pillar, PlumbLineVersion
+from plumbline.templatetags.plumbline_tags import band_label, band_style
 from stories import services
-from stories.forms import ConversationFilterForm, ConversationForm
+from stories.forms import ConversationFilterForm, ConversationForm, start_of_day
+from stories.list_rows import attach_names, day_and_time, link_rows, person
 from stories.live_check import live_check_response, report_for
 from stories.markdown import render_markdown
-from stories.models import Conversation
+from stories.models import Client, Conversation, TcoTopic
+from stories.pagination import Ordering, paginate_queryset
 from stories.permissions import (
     get_conversation_for,
     may_log_conversations,
@@ -21,10 +25,27 @@ from stories.permissions import (
     visible_clients,
     visible_conversations,
 )
-from teams.models import User
-from teams.permissions import is_lead, is_manager, led_member_ids, require
+from teams.models import Membership, User
+from teams.permissions import SALES, is_lead, is_manager, require, standing
 
 PAGE_SIZE = 25
+# Served by the index conversation_when (and conversation_rep_when for one rep's list).
+NEWEST_FIRST = Ordering("-occurred_at", "-pk")
+# What a list row shows; the notes and stored check reports stay in the database.
+LIST_COLUMNS = [
+    "pk",
+    "occurred_at",
+    "channel",
+    "summary",
+    "score",
+    "band",
+    "client_id",
+    "client__name",
+    "rep__first_name",
+    "rep__last_name",
+    "rep__username",
+]
+CHANNELS = dict(Conversation.Channel.choices)
 CHECKED_FIELDS = ("summary", "notes", "client_goals", "risks", "outcome", "next_step")
 sales_only = require(may_see_sales_records, hide=True)
 
@@ -41,58 +62,103 @@ def _scopes(user) -> list[str]:
 def conversation_list(request):
     user = request.user
     scopes = _scopes(user)
-    current = PlumbLineVersion.objects.filter(is_current=True).first()
-    visible = visible_conversations(user)
     filters = ConversationFilterForm(
         request.GET or None,
-        clients=visible_clients(user),
-        # Every rep with a visible conversation; order_by() keeps the default ordering out of
-        # the subquery, where it would turn "distinct reps" into "distinct rows".
-        reps=User.objects.filter(pk__in=visible.order_by().values("rep_id")),
+        # Read (and its access rule applied) only to check a submitted client.
+        clients=visible_clients(user) if request.GET.get("client") else Client.objects.none(),
+        reps=_reps(user),
         scopes=scopes,
-        pillar_choices=[(p.key, p.title) for p in current.pillars.all()] if current else [],
+        pillar_choices=Pillar.objects.filter(version__is_current=True).values_list("key", "title"),
+        topic_choices=TcoTopic.objects.values_list("key", "label"),
     )
-    conversations = visible.for_list()
+    conversations = visible_conversations(user)
     scope = scopes[0]
     if filters.is_bound:
         filters.is_valid()  # a tampered value drops that one filter, not all of them
         data = filters.cleaned_data
         scope = data.get("scope") or scope
         if data.get("client"):
-            conversations = conversations.filter(client=data.get("client"))
+            conversations = conversations.filter(client=data["client"])
         if data.get("rep"):
-            conversations = conversations.filter(rep=data.get("rep"))
+            conversations = conversations.filter(rep=data["rep"])
         if data.get("channel"):
-            conversations = conversations.filter(channel=data.get("channel"))
+            conversations = conversations.filter(channel=data["channel"])
         if data.get("pillar"):
-            conversations = conversations.filter(pillars__key=data.get("pillar"))
+            # EXISTS rather than a join: a join could repeat a conversation and need DISTINCT.
+            tagged = Conversation.pillars.through.objects.filter(
+                conversation=OuterRef("pk"), pillar__key=data["pillar"]
+            )
+            conversations = conversations.filter(Exists(tagged))
         if data.get("band"):
-            conversations = conversations.filter(band=data.get("band"))
+            conversations = conversations.filter(band=data["band"])
         if data.get("tco"):
-            conversations = conversations.filter(tco_topics=data.get("tco"))
+            discussed = Conversation.tco_topics.through.objects.filter(
+                conversation=OuterRef("pk"), tcotopic=data["tco"]
+            )
+            conversations = conversations.filter(Exists(discussed))
         if data.get("since"):
-            conversations = conversations.filter(occurred_at__date__gte=data.get("since"))
+            conversations = conversations.filter(occurred_at__gte=start_of_day(data["since"]))
         if data.get("until"):
-            conversations = conversations.filter(occurred_at__date__lte=data.get("until"))
+            next_day = data["until"] + timedelta(days=1)
+            conversations = conversations.filter(occurred_at__lt=start_of_day(next_day))
     if scope == "mine":
         conversations = conversations.filter(rep=user)
-    elif scope == "team":
-        conversations = conversations.filter(rep_id__in=led_member_ids(user) | {user.pk})
-    conversations = conversations.distinct().order_by("-occurred_at", "-pk")
-    page = Paginator(conversations, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    # "team" (a lead's) and "all" (a manager's) are everything visible_conversations allows.
+    page = paginate_queryset(
+        request,
+        conversations,
+        NEWEST_FIRST,
+        columns=LIST_COLUMNS,
+        size=PAGE_SIZE,
+        salt="stories.conversation_list",
+    )
+    rows = page.object_list
+    filters.offer_clients((row["client_id"], row["client__name"]) for row in rows)
+    link_rows(rows, "stories:conversation_detail")
+    attach_names(rows, Conversation.pillars, "pillar__title", "pillar__position", to="pillars")
+    attach_names(
+        rows, Conversation.tco_topics, "tcotopic__label", "tcotopic__position", to="topics"
+    )
     return render(
         request,
         "stories/conversation_list.html",
         {
             "page": page,
+            "rows": [_row(row) for row in rows],
             "filters": filters,
             "scope": scope,
-            "query": query.urlencode(),
             "may_log": may_log_conversations(user),
         },
     )
+
+
+def _row(row: dict) -> dict:
+    """What a list row shows, as text."""
+    return {
+        "url": row["url"],
+        "title": f"{row['client__name']} — {CHANNELS.get(row['channel'], '').lower()}",
+        "score": row["score"],
+        "band_style": band_style(row["band"]),
+        "band_label": band_label(row["band"]),
+        "summary": row["summary"],
+        "when": day_and_time(row["occurred_at"]),
+        "rep": person(row["rep__first_name"], row["rep__last_name"], row["rep__username"]),
+        "pillars": ", ".join(row["pillars"]),
+        "topics": ", ".join(row["topics"]).lower(),
+    }
+
+
+def _reps(user):
+    """Whose conversations the rep filter offers: None for a rep, who sees only their own."""
+    if is_manager(user):
+        sells = Membership.objects.filter(user=OuterRef("pk"), team__function=SALES)
+        return User.objects.filter(Q(Exists(sells)) | Q(is_superuser=True))
+    led = standing(user).led_team_ids
+    if led:
+        return User.objects.filter(
+            pk__in=Membership.objects.filter(team_id__in=led).values("user_id")
+        )
+    return None
 
 
 @require(may_log_conversations, hide=True)
@@ -212,4 +278,17 @@ def conversation_edit(request, pk):
         request,
         "stories/conversation_form.html",
         {"form": form, "version": version, "report": report, "conversation": conversation},
+    )
+
+
+@sales_only
+def conversation_delete(request, pk):
+    """Only the rep who logged it, after confirming; a lead or manager gets 403."""
+    conversation = get_conversation_for(request.user, pk, edit=True)
+    if request.method == "POST":
+        services.conversation_delete(conversation=conversation)
+        messages.success(request, f"The conversation with {conversation.client.name} is deleted.")
+        return redirect("stories:conversation_list")
+    return render(
+        request, "stories/conversation_confirm_delete.html", {"conversation": conversation}
     )

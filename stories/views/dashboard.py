@@ -10,13 +10,17 @@ import math
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from plumbline.models import PlumbLineVersion
 from stories import dashboard as figures
+from stories import rollups
 from stories.csv_export import csv_response
 from stories.dashboard import DashboardFilters
 from stories.permissions import may_see_dashboard, sees_people_on_dashboard
@@ -31,6 +35,7 @@ SERIES = {
 }
 MAX_DAYS = 731
 FILTER_FIELDS = ("since", "until", "team")
+FIGURES_TEMPLATE = "stories/_dashboard_figures.html"
 
 
 class DashboardFilterForm(forms.Form):
@@ -220,20 +225,64 @@ def _scope_note(user) -> str:
     return "Conversation figures are your own conversations."
 
 
-@require(may_see_dashboard)
-def dashboard(request):
-    user = request.user
-    form, filters = _filters(request)
-    version = PlumbLineVersion.objects.current()
-    coverage = figures.pillar_coverage(user, filters, version)
-    trend = figures.score_trend(user, filters)
+def _compute(user, filters, version) -> dict:
     guardrails = figures.guardrail_hits(user, filters, version)
-    trended = figures.guardrail_trend(
-        user, filters, [row["phrase"] for row in guardrails[: figures.TRENDED_TERMS]]
+    return {
+        "coverage": figures.pillar_coverage(user, filters, version),
+        "trend": figures.score_trend(user, filters),
+        "guardrails": guardrails,
+        "trended": figures.guardrail_trend(
+            user, filters, [row["phrase"] for row in guardrails[: figures.TRENDED_TERMS]]
+        ),
+        "usage": figures.story_usage(user, filters),
+        "teams": figures.team_figures(user, filters),
+        "people": figures.person_figures(user, filters),
+    }
+
+
+def _figures(user, filters, version, export_query) -> dict:
+    """The figures' context and their HTML, cached per person and filters until anything
+    they count changes: {"context", "html"}.
+
+    The key holds rollups.generation(), which every write the figures depend on moves on
+    (entries, re-checks, stories, teams and people), so cached figures are never stale.
+    The HTML is kept too: with hundreds of people in the tables, rendering them costs more
+    than reading the summaries.
+    """
+
+    def build():
+        context = _figures_context(user, filters, version, export_query)
+        return {"context": context, "html": render_to_string(FIGURES_TEMPLATE, context)}
+
+    seconds = settings.PLUMBLINE_DASHBOARD_CACHE_SECONDS
+    if not seconds:
+        return build()
+    key = ":".join(
+        str(part)
+        for part in (
+            "dashboard",
+            rollups.generation(),
+            version.pk if version else "-",
+            user.pk,
+            filters.since,
+            filters.until,
+            filters.team.pk if filters.team else "-",
+            export_query,
+        )
     )
-    usage = figures.story_usage(user, filters)
-    teams = figures.team_figures(user, filters)
-    people = figures.person_figures(user, filters)
+    page = cache.get(key)
+    if page is None:
+        page = build()
+        cache.set(key, page, seconds)
+    return page
+
+
+def _figures_context(user, filters, version, export_query) -> dict:
+    """Everything below the filter form: the figures, their charts and tables."""
+    computed = _compute(user, filters, version)
+    coverage, trend, guardrails = computed["coverage"], computed["trend"], computed["guardrails"]
+    trended, usage = computed["trended"], computed["usage"]
+    teams, people = computed["teams"], computed["people"]
 
     for term in trended:
         top = max((max(w["stories"], w["conversations"]) for w in term["weeks"]), default=0)
@@ -248,13 +297,12 @@ def dashboard(request):
         )
     top_uses = max((story["uses"] for story in usage["top"]), default=1)
     top_hits = max((max(row["stories"], row["conversations"]) for row in guardrails), default=1)
-    context = {
-        "form": form,
+    return {
         "filters": filters,
         "version": version,
         "scope_note": _scope_note(user),
         "default_days": figures.DEFAULT_DAYS,
-        "export_query": urlencode({k: request.GET[k] for k in FILTER_FIELDS if request.GET.get(k)}),
+        "export_query": export_query,
         "marketing_fill": MARKETING_FILL,
         "sales_fill": SALES_FILL,
         "coverage": coverage,
@@ -300,6 +348,15 @@ def dashboard(request):
         ),
         "people": people,
     }
+
+
+@require(may_see_dashboard)
+def dashboard(request):
+    form, filters = _filters(request)
+    version = PlumbLineVersion.objects.current()
+    export_query = urlencode({k: request.GET[k] for k in FILTER_FIELDS if request.GET.get(k)})
+    figures_page = _figures(request.user, filters, version, export_query)
+    context = {**figures_page["context"], "form": form, "figures": figures_page["html"]}
     return render(request, "stories/dashboard.html", context)
 
 

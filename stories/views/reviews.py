@@ -2,16 +2,18 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from plumbline.models import PlumbLineVersion
+from plumbline.templatetags.plumbline_tags import band_style
 from stories import recheck, services
 from stories.csv_export import csv_response
 from stories.forms import QueueFilterForm, ReviewForm
+from stories.list_rows import day, link_rows
 from stories.markdown import render_markdown
 from stories.models import Conversation, Notification, RecheckRun, Review, Story
 from stories.permissions import (
@@ -22,11 +24,9 @@ from stories.permissions import (
     may_review_entry,
     reviewable_people,
 )
-from stories.review_queue import QueueFilters, review_queue, with_people
-from teams.models import Team, User
+from stories.review_queue import QueueFilters, queue_page, review_queue, with_people
+from teams.models import Membership, Team, User
 from teams.permissions import require
-
-PAGE_SIZE = 25
 
 
 def _current_version():
@@ -36,17 +36,15 @@ def _current_version():
     return version
 
 
-def _queue(request):
-    user = request.user
-    version = _current_version()
-    people = reviewable_people(user)
+def _queue_filters(request, version) -> tuple[QueueFilterForm, QueueFilters]:
+    people = reviewable_people(request.user)
     form = QueueFilterForm(
         request.GET or None,
-        people=User.objects.filter(pk__in=people) if people is not None else User.objects.all(),
+        people=User.objects.filter(pk__in=people) if people is not None else _team_people(),
         teams=Team.objects.filter(memberships__user_id__in=people).distinct()
         if people is not None
         else Team.objects.all(),
-        pillar_choices=[(p.key, p.title) for p in version.pillars.all()],
+        pillar_choices=list(version.pillars.values_list("key", "title")),
     )
     filters = QueueFilters()
     if form.is_valid():
@@ -60,15 +58,29 @@ def _queue(request):
             since=data["since"],
             until=data["until"],
         )
-    return version, form, review_queue(user, version, filters)
+    return form, filters
+
+
+def _team_people():
+    """Everyone whose entries reach the queue: the members of a team (and admins)."""
+    member = Membership.objects.filter(user=OuterRef("pk"))
+    return User.objects.filter(Q(Exists(member)) | Q(is_superuser=True))
 
 
 @require(may_review)
 def queue(request):
-    version, form, rows = _queue(request)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    version = _current_version()
+    form, filters = _queue_filters(request, version)
+    page = queue_page(request, request.user, version, filters)
+    rows = with_people(page.object_list, form.person_names)
+    for kind in ("story", "conversation"):
+        of_kind = [row for row in rows if row["kind"] == kind]
+        link_rows(of_kind, "stories:review_entry", kind)
+    for row in rows:  # shown as they are (a template's filters cost more than this)
+        label = row["label"]
+        row["label"] = label if len(label) <= 90 else f"{label[:89]}…"  # |truncatechars:90
+        row["band_style"] = band_style(row["band"])
+        row["day"] = day(row["when"])
     return render(
         request,
         "stories/review_queue.html",
@@ -76,8 +88,8 @@ def queue(request):
             "version": version,
             "filters": form,
             "page": page,
-            "rows": with_people(page.object_list),
-            "query": query.urlencode(),
+            "rows": rows,
+            "query": page.first_url.partition("?")[2],  # the filters, for the CSV link
             "run": RecheckRun.objects.filter(version=version).first()
             if may_follow_rechecks(request.user)
             else None,
@@ -87,7 +99,9 @@ def queue(request):
 
 @require(may_review)
 def queue_export(request):
-    version, _, rows = _queue(request)
+    version = _current_version()
+    _, filters = _queue_filters(request, version)
+    rows = review_queue(request.user, version, filters, limit=10_000)
     return csv_response(
         f"review-queue-v{version.number}.csv",
         ["kind", "id", "score", "band", "date", "title or summary", "author"],
@@ -101,7 +115,7 @@ def queue_export(request):
                 r["label"],
                 r["person"],
             ]
-            for r in with_people(rows[:10_000])
+            for r in with_people(rows, {})
         ),
     )
 

@@ -1,17 +1,20 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from plumbline.diff import text_diff
-from plumbline.models import PlumbLineVersion
+from plumbline.models import Pillar, PlumbLineVersion
+from plumbline.templatetags.plumbline_tags import band_label, band_style
 from stories import services
 from stories.forms import PublishForm, SendBackForm, StoryFilterForm, StoryForm
+from stories.list_rows import attach_names, day, link_rows, person
 from stories.live_check import live_check_response, report_for
 from stories.markdown import render_markdown
-from stories.models import Story
+from stories.models import Conversation, Story
+from stories.pagination import Ordering, paginate_queryset
 from stories.permissions import (
     get_story_for,
     may_decide,
@@ -24,16 +27,33 @@ from stories.permissions import (
     visible_conversations,
     visible_stories,
 )
-from teams.models import User
-from teams.permissions import require
+from teams.models import Membership, User
+from teams.permissions import MANAGEMENT, MARKETING, require
 
 PAGE_SIZE = 20
 CHECKED_FIELDS = ("title", "summary", "body", "offer")
+# What a library row shows; bodies and stored check reports stay in the database.
+LIBRARY_COLUMNS = [
+    "pk",
+    "title",
+    "summary",
+    "channel",
+    "status",
+    "score",
+    "band",
+    "published_at",
+    "updated_at",
+    "review_by",
+    "author__first_name",
+    "author__last_name",
+    "author__username",
+]
+# Served by the indexes story_newest (both date sorts) and story_score (both score sorts).
 SORTS = {
-    "-published": ["-published_at", "-updated_at", "-pk"],
-    "published": ["published_at", "updated_at", "pk"],
-    "score": ["score", "-pk"],
-    "-score": ["-score", "-pk"],
+    "-published": Ordering("-published_at", "-updated_at", "-pk", nullable=["published_at"]),
+    "published": Ordering("published_at", "updated_at", "pk", nullable=["published_at"]),
+    "score": Ordering("score", "pk", nullable=["score"]),
+    "-score": Ordering("-score", "-pk", nullable=["score"]),
 }
 
 
@@ -53,15 +73,15 @@ def _content(form) -> services.StoryContent:
 @require(may_use_library)
 def library(request):
     user = request.user
-    current = PlumbLineVersion.objects.filter(is_current=True).first()
-    pillar_choices = [(p.key, p.title) for p in current.pillars.all()] if current else []
     filters = StoryFilterForm(
         request.GET or None,
-        pillar_choices=pillar_choices,
+        pillar_choices=list(
+            Pillar.objects.filter(version__is_current=True).values_list("key", "title")
+        ),
         show_status=sees_unpublished(user),
-        authors=User.objects.filter(stories__in=visible_stories(user)).distinct(),
+        authors=_story_writers(),
     )
-    stories = visible_stories(user).select_related("author").prefetch_related("audiences")
+    stories = visible_stories(user)
     sort = "-published"
     if filters.is_bound:
         filters.is_valid()  # a tampered value drops that one filter, not all of them
@@ -71,11 +91,18 @@ def library(request):
                 Q(title__icontains=data.get("q")) | Q(summary__icontains=data.get("q"))
             )
         if data.get("audience"):
-            stories = stories.filter(audiences=data.get("audience"))
+            # EXISTS rather than a join, which could repeat a story and need DISTINCT.
+            told_to = Story.audiences.through.objects.filter(
+                story=OuterRef("pk"), audience=data["audience"]
+            )
+            stories = stories.filter(Exists(told_to))
         if data.get("channel"):
             stories = stories.filter(channel=data.get("channel"))
         if data.get("pillar"):
-            stories = stories.filter(pillars__key=data.get("pillar"))
+            tagged = Story.pillars.through.objects.filter(
+                story=OuterRef("pk"), pillar__key=data["pillar"]
+            )
+            stories = stories.filter(Exists(tagged))
         if data.get("status"):
             stories = stories.filter(status=data.get("status"))
         if data.get("band"):
@@ -83,21 +110,70 @@ def library(request):
         if data.get("author"):
             stories = stories.filter(author=data.get("author"))
         sort = data.get("sort") or sort
-    stories = stories.distinct().order_by(*SORTS[sort])
-    page = Paginator(stories, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = paginate_queryset(
+        request,
+        stories,
+        SORTS[sort],
+        columns=LIBRARY_COLUMNS,
+        size=PAGE_SIZE,
+        salt=f"stories.library:{sort}",
+    )
+    rows = page.object_list
+    attach_names(rows, Story.audiences, "audience__name", "audience__name", to="audiences")
+    link_rows(rows, "stories:story_detail")
     return render(
         request,
         "stories/story_list.html",
         {
             "page": page,
+            "rows": [_library_row(row, timezone.localdate()) for row in rows],
             "filters": filters,
-            "query": query.urlencode(),
             "may_write": may_write_stories(user),
             "sees_unpublished": sees_unpublished(user),
         },
     )
+
+
+CHANNELS = dict(Story.Channel.choices)
+STATUSES = dict(Story.Status.choices)
+STATUS_STYLES = {  # as in stories/_status.html
+    Story.Status.PUBLISHED: "success",
+    Story.Status.IN_REVIEW: "info",
+    Story.Status.ARCHIVED: "secondary",
+    Story.Status.DRAFT: "light border",
+}
+
+
+def _library_row(row: dict, today) -> dict:
+    """What a library row shows, as text."""
+    stale = (
+        row["status"] == Story.Status.PUBLISHED and row["review_by"] and row["review_by"] < today
+    )
+    return {
+        "url": row["url"],
+        "title": row["title"],
+        "score": row["score"],
+        "band_style": band_style(row["band"]),
+        "band_label": band_label(row["band"]),
+        "status_style": STATUS_STYLES.get(row["status"], "light border"),
+        "status": STATUSES.get(row["status"], ""),
+        "stale_since": day(row["review_by"]) if stale else "",  # as Story.is_stale
+        "summary": row["summary"],
+        "channel": CHANNELS.get(row["channel"], ""),
+        "audiences": ", ".join(row["audiences"]),
+        "author": person(
+            row["author__first_name"], row["author__last_name"], row["author__username"]
+        ),
+        "published": day(row["published_at"]),
+    }
+
+
+def _story_writers():
+    """Who may have written a story: marketing, managers and admins (see may_write_stories)."""
+    writes = Membership.objects.filter(
+        user=OuterRef("pk"), team__function__in=[MARKETING, MANAGEMENT]
+    )
+    return User.objects.filter(Q(Exists(writes)) | Q(is_superuser=True))
 
 
 @require(may_write_stories)
@@ -139,11 +215,13 @@ def story_detail(request, pk):
             else None,
             # How many conversations used it is an aggregate, fine for marketing; which
             # ones (and so which clients) only for those who may see sales records.
-            "usage_count": story.conversations.count(),
+            # Counted on the link table alone: an index-only scan, even for 50,000 uses.
+            "usage_count": Conversation.stories_used.through.objects.filter(story=story).count(),
             "usage": visible_conversations(user)
             .filter(stories_used=story)
+            .only("pk", "occurred_at", "client__name")
             .select_related("client")
-            .order_by("-occurred_at")[:20]
+            .order_by("-occurred_at", "-pk")[:20]
             if may_see_sales_records(user)
             else [],
             "reviews": story.reviews.select_related("reviewer", "plumbline_version"),

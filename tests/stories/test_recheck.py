@@ -6,16 +6,19 @@ run the batches by calling recheck_batch themselves, as a worker would.
 
 import io
 import re
+from collections import namedtuple
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 import stories.models.entries
 from plumbline import services as plumbline_services
-from stories import recheck, services
+from stories import recheck, rollups, services
 from stories.models import Conversation, RecheckRun, Story
 from tests.plumbline.factories import GUARDRAILS, PILLARS, make_draft, make_published
 from tests.stories.conversation_factories import make_client, make_conversation
@@ -542,3 +545,176 @@ def test_the_command_queues_unfinished_runs(
     assert "Queued" not in out.getvalue()
     assert "Every re-check is complete." in out.getvalue()
     assert empty_task_queue.results == []
+
+
+# --- How batches read and write -------------------------------------------------------------
+# On PostgreSQL the new checks go in with COPY and one UPDATE ... FROM per chunk, written in a
+# second thread while the next chunk is checked; elsewhere with executemany. Both paths run
+# through the same assertions (the suite runs on SQLite and on PostgreSQL).
+
+
+@pytest.fixture
+def copied(monkeypatch):
+    """The sizes of the chunks written with COPY (PostgreSQL only)."""
+    sizes = []
+    write_by_copy = recheck._write_by_copy
+
+    def counting(model, chunks, *args):
+        return write_by_copy(model, (sizes.append(len(c)) or c for c in chunks), *args)
+
+    monkeypatch.setattr(recheck, "_write_by_copy", counting)
+    return sizes
+
+
+@pytest.fixture
+def run(cast, world, django_capture_on_commit_callbacks):
+    publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    return RecheckRun.objects.get()
+
+
+def stored(entry) -> dict:
+    return {
+        "report": entry.check_report,
+        "score": entry.score,
+        "band": entry.band,
+        "told_keys": entry.told_keys,
+        "hit_phrases": entry.hit_phrases,
+    }
+
+
+@pytest.mark.parametrize("model", ENTRY_MODELS)
+def test_the_text_fields_are_all_a_check_reads(world, model):
+    for entry in model.objects.all():
+        fields = recheck.TEXT_FIELDS[model]
+        row = namedtuple("Row", fields)(*(getattr(entry, name) for name in fields))
+        assert model.text_for_check(row) == entry.text_for_check()
+
+
+def test_every_entry_gets_what_run_check_would_store(run, monkeypatch, copied):
+    monkeypatch.setattr(recheck, "BATCH_SIZE", 5)
+    monkeypatch.setattr(recheck, "CHUNK_SIZE", 2)
+    before = {(type(e), e.pk): stored(e) for model in ENTRY_MODELS for e in model.objects.all()}
+    run_to_the_end(run.pk)
+
+    for model in ENTRY_MODELS:
+        for entry in model.objects.prefetch_related("pillars"):
+            expected = model.objects.get(pk=entry.pk)
+            expected.run_check([p.key for p in entry.pillars.all()], version=run.version)
+            assert stored(entry) == stored(expected)
+            assert entry.checked_version == run.version
+            assert entry.checked_at is not None
+            old = before[(model, entry.pk)]
+            assert (entry.previous_report, entry.previous_score, entry.previous_band) == (
+                old["report"],
+                old["score"],
+                old["band"],
+            )
+    # Batches of 5 in chunks of 2: stories 2+1, then conversations 2, then 2.
+    assert copied == ([2, 1, 2, 2] if connection.vendor == "postgresql" else [])
+
+
+def test_the_summaries_hear_of_every_conversation_and_stories_change_the_figures(run, monkeypatch):
+    monkeypatch.setattr(recheck, "BATCH_SIZE", 3)
+    heard, changed = [], []
+    record_recheck, figures_changed = rollups.record_recheck, rollups.figures_changed
+    monkeypatch.setattr(rollups, "record_recheck", lambda c: heard.append(c) or record_recheck(c))
+    monkeypatch.setattr(rollups, "figures_changed", lambda: changed.append(1) or figures_changed())
+    fields = ("occurred_at", "rep_id", "score", "told_keys", "hit_phrases")
+    old = {c.pk: tuple(getattr(c, name) for name in fields) for c in Conversation.objects.all()}
+
+    assert recheck.recheck_batch(run.pk) == 3  # the three stories
+    assert heard == []
+    assert changed
+
+    changed.clear()
+    assert recheck.recheck_batch(run.pk) == 3  # three conversations
+    run_to_the_end(run.pk)
+    new = {c.pk: c for c in Conversation.objects.all()}
+    assert [len(batch) for batch in heard] == [3, 1]
+    assert sorted(change for batch in heard for change in batch) == sorted(
+        (*old[pk], new[pk].score, new[pk].told_keys, new[pk].hit_phrases) for pk in new
+    )
+    assert all(old[pk][2] == 100 and new[pk].score == 75 for pk in new)
+
+
+def test_a_batch_issues_the_same_queries_whatever_its_size(run, cast, monkeypatch):
+    client = make_client(cast.rep, "Eastfield Bakery")
+    for n in range(8):
+        make_conversation(rep=cast.rep, client=client, version=run.version, summary=f"E{n}")
+    Conversation.objects.update(checked_version=None)  # all pending again, 12 of them
+    cursor = recheck.Cursor(story=Story.objects.order_by("pk").last().pk)
+    counts = []
+    for size in (2, 10):
+        monkeypatch.setattr(recheck, "BATCH_SIZE", size)
+        with CaptureQueriesContext(connection) as queries:
+            assert recheck.recheck_batch(run.pk, cursor) == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_an_interrupted_chunk_rolls_the_whole_batch_back(run, world, monkeypatch):
+    """Stories in chunks of 2 and 1, then conversations in chunks of 2: the check fails in
+    the fourth chunk, after three were written (on PostgreSQL, by the writing thread).
+    Nothing of the batch stays, and the run resumes from there."""
+    monkeypatch.setattr(recheck, "BATCH_SIZE", 7)
+    monkeypatch.setattr(recheck, "CHUNK_SIZE", 2)
+    before = {(type(e), e.pk): stored(e) for model in ENTRY_MODELS for e in model.objects.all()}
+    real_check, calls = stories.models.entries.check, []
+
+    def dies_in_the_fourth_chunk(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 6:
+            raise RuntimeError("worker killed")
+        return real_check(*args, **kwargs)
+
+    monkeypatch.setattr(stories.models.entries, "check", dies_in_the_fourth_chunk)
+    with pytest.raises(RuntimeError, match="worker killed"):
+        recheck.recheck_batch(run.pk)
+
+    run.refresh_from_db()
+    assert run.done == 0
+    after = {(type(e), e.pk): stored(e) for model in ENTRY_MODELS for e in model.objects.all()}
+    assert after == before
+    assert not Conversation.objects.filter(checked_version=run.version).exists()
+
+    monkeypatch.setattr(stories.models.entries, "check", real_check)
+    assert recheck.recheck_batch(run.pk) == world.total
+    assert recheck.recheck_batch(run.pk) == 0
+
+
+def test_the_task_hands_its_cursor_to_the_next_batch(
+    run, world, monkeypatch, empty_task_queue, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(recheck, "BATCH_SIZE", 4)
+    empty_task_queue.clear()
+    stories_ = sorted(story.pk for story in world.stories)
+    conversations = sorted(conversation.pk for conversation in world.conversations)
+
+    def call(**kwargs) -> int:
+        with django_capture_on_commit_callbacks(execute=True):
+            return recheck.recheck_task.call(run.pk, **kwargs)
+
+    assert call() == 4
+    after = empty_task_queue.results[-1].kwargs["after"]
+    assert after == {"story": stories_[-1], "conversation": conversations[0]}
+    assert call(after=after) == 3
+    after = empty_task_queue.results[-1].kwargs["after"]
+    assert after == {"story": stories_[-1], "conversation": conversations[-1]}
+    assert call(after=after) == 0
+    assert len(empty_task_queue.results) == 2
+    run.refresh_from_db()
+    assert run.finished_at is not None
+
+
+def test_entries_behind_the_cursor_are_found_before_the_run_ends(run, world):
+    """A cursor past every entry (as if they had been set back behind it): the batch looks
+    again from the start instead of calling the run complete."""
+    cursor = recheck.Cursor(story=10**9, conversation=10**9)
+    assert recheck.recheck_batch(run.pk, cursor) == world.total
+    assert cursor == recheck.Cursor(
+        story=max(s.pk for s in world.stories), conversation=max(c.pk for c in world.conversations)
+    )
+    assert recheck.recheck_batch(run.pk, cursor) == 0
+    run.refresh_from_db()
+    assert run.finished_at is not None
+    assert run.done == run.total == world.total

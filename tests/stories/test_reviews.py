@@ -247,8 +247,8 @@ class TestQueue:
             {"until": "2024-02-30"},
             {"since": "99999-01-01"},
             {"page": "zz"},
-            {"page": "-3"},
-            {"page": "99999"},
+            {"cursor": "zz"},
+            {"cursor": "WzIsMCxbXV0:1tamper:signature"},
         ],
     )
     def test_tampered_filters_still_show_the_queue(self, cast, client_for, world, params):
@@ -298,16 +298,16 @@ class TestQueue:
                 rep=cast.rep, client=client, version=version, summary=f"Talk {number}"
             )
         manager = client_for(cast.manager)
-        first = queue_rows(manager)
-        second = queue_rows(manager, page=2)
+        first_page = manager.get("/review/", {"kind": "conversation"}).content.decode()
+        # The filters ride along on the page links.
+        [href] = re.findall(r'href="(\?kind=conversation&amp;cursor=[^"]+)" rel="next"', first_page)
+        second_page = manager.get("/review/" + href.replace("&amp;", "&"))
+        first = [(kind, int(pk)) for kind, pk in ROW.findall(first_page)]
+        second = [(kind, int(pk)) for kind, pk in ROW.findall(second_page.content.decode())]
         assert len(first) == 25
         assert len(second) == 5
         assert not set(first) & set(second)
-        response = manager.get("/review/", {"kind": "conversation", "page": 2})
-        assert "Page 2 of 2" in response.content.decode()
-        # The filters ride along on the page links.
-        first_page = manager.get("/review/", {"kind": "conversation"}).content.decode()
-        assert "?kind=conversation&amp;page=2" in first_page
+        assert "Page 2" in second_page.content.decode()
 
 
 def _fill(cast, version, stories: int, conversations: int) -> None:

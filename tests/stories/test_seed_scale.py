@@ -12,11 +12,19 @@ from datetime import timedelta
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.db.models import Count, F, Max, Min
+from django.db.models import Count, F, Max, Min, Sum
 
 from plumbline.consistency import check
 from stories import scale
-from stories.models import Client, Contact, Conversation, Story, StoryRevision
+from stories.models import (
+    Client,
+    Contact,
+    Conversation,
+    ConversationRollup,
+    Story,
+    StoryRevision,
+    StoryUseRollup,
+)
 from stories.models.entries import flatten
 from teams.models import Membership, Team, User
 from tests.plumbline.factories import make_published
@@ -142,3 +150,12 @@ def test_running_it_again_adds_more(seeded, settings):
     assert Conversation.objects.count() == 2100
     assert Client.objects.count() == 60
     assert Story.objects.count() == 110
+
+
+def test_it_fills_the_dashboards_summaries(seeded):
+    """Every conversation is counted once in the summaries, and every story use."""
+    counted = ConversationRollup.objects.filter(kind=ConversationRollup.Kind.ALL)
+    assert counted.aggregate(n=Sum("entries"))["n"] == Conversation.objects.count() == 2000
+    uses = StoryUseRollup.objects.aggregate(n=Sum("uses"))["n"]
+    assert uses == Conversation.stories_used.through.objects.count() > 0
+    assert "Dashboard summaries rebuilt in" in seeded

@@ -1,0 +1,113 @@
+"""Summaries of conversations per day and rep, kept by stories.rollups on every write.
+
+The dashboard reads these instead of the conversations: a quarter's figures for a whole
+company are a few thousand summary rows rather than a hundred thousand conversations.
+The day is the conversation's date in the site's time zone (settings.TIME_ZONE), the same
+days the dashboard's date filters name.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from stories.models.stories import Story
+
+
+class ConversationRollup(models.Model):
+    """Per day and rep: the conversations, and those telling one pillar or hitting one term.
+
+    `kind` says what is counted: "all" every conversation (with its scores), "pillar" those
+    that told the pillar `key`, "hit" those that used the guardrail phrase `key`
+    (casefolded). `scored` counts the conversations with a score and `score_sum` adds them
+    up, so that an average is score_sum / scored, as Avg("score") would give.
+    """
+
+    class Kind(models.TextChoices):
+        ALL = "all", "All conversations"
+        PILLAR = "pillar", "Told a pillar"
+        HIT = "hit", "Hit a guardrail term"
+
+    day = models.DateField()
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    key = models.CharField(max_length=120, blank=True)
+    # Plain integers, no CHECK >= 0: changes are added as signed increments in one upsert.
+    entries = models.IntegerField()
+    scored = models.IntegerField()
+    score_sum = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            # Also the index of every scoped figure: a rep's or a team's, one kind (and key)
+            # over a range of days.
+            models.UniqueConstraint(
+                fields=["rep", "kind", "key", "day"], name="conversation_rollup_unique"
+            ),
+        ]
+        indexes = [
+            # A manager's figures per person and per team: every rep, one kind, a range.
+            models.Index(fields=["kind", "day"], name="conversation_rollup_kind_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.rep_id} {self.kind} {self.key}: {self.entries}"
+
+
+class CompanyRollup(models.Model):
+    """ConversationRollup added up over every rep: what the company-wide figures read.
+
+    Managers and marketing see every conversation; per day, this holds one row per kind and
+    key instead of one per rep, so a year's figures read a few thousand rows.
+    """
+
+    day = models.DateField()
+    kind = models.CharField(max_length=8, choices=ConversationRollup.Kind.choices)
+    key = models.CharField(max_length=120, blank=True)
+    entries = models.IntegerField()
+    scored = models.IntegerField()
+    score_sum = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            # Also the index of every company-wide figure: one kind (and key) over a range.
+            models.UniqueConstraint(fields=["kind", "key", "day"], name="company_rollup_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.kind} {self.key}: {self.entries}"
+
+
+class StoryUseRollup(models.Model):
+    """Per day and rep: how many conversations used one story."""
+
+    day = models.DateField()
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="+")
+    uses = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            # Also the index of a rep's or a team's story usage over a range of days.
+            models.UniqueConstraint(fields=["rep", "day", "story"], name="story_use_rollup_unique"),
+        ]
+        indexes = [
+            # The company's story usage over a range: read from the index alone.
+            models.Index(fields=["day", "story", "uses"], name="story_use_rollup_day"),
+            # "Stories nobody used in the range": one probe per published story.
+            models.Index(fields=["story", "day"], name="story_use_rollup_story_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.rep_id} story {self.story_id}: {self.uses}"
+
+
+class DashboardGeneration(models.Model):
+    """One row whose number changes whenever a dashboard figure may have changed.
+
+    Cached dashboard figures are keyed by it, so a new number makes every cached figure
+    stale at once, in every server process.
+    """
+
+    number = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return str(self.number)
