@@ -15,6 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 
+from plumbline.templatetags.plumbline_tags import band_label, band_style
+from stories.models import Conversation
+
 _PK = 2147483647  # a stand-in primary key, replaced by each row's own
 
 
@@ -63,3 +66,20 @@ def day_and_time(value) -> str:
         return ""
     value = timezone.localtime(value)
     return f"{day(value)}, {value:%H:%M}"
+
+
+CHANNELS = dict(Conversation.Channel.choices)
+
+
+def conversation_row(row: dict, title: str) -> dict:
+    """What every list of conversations shows of one, as text; `title` is the list's own."""
+    return {
+        "url": row["url"],
+        "title": f"{title} — {CHANNELS.get(row['channel'], '').lower()}",
+        "score": row["score"],
+        "band_style": band_style(row["band"]),
+        "band_label": band_label(row["band"]),
+        "summary": row["summary"],
+        "rep": person(row["rep__first_name"], row["rep__last_name"], row["rep__username"]),
+        "pillars": ", ".join(row["pillars"]),
+    }

@@ -5,6 +5,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from stories.models import Client, Conversation, Story
+from teams.models import Membership, User
 from teams.permissions import (
     MARKETING,
     SALES,
@@ -15,6 +16,7 @@ from teams.permissions import (
     is_sales,
     leads,
     led_member_ids,
+    standing,
 )
 
 
@@ -102,6 +104,19 @@ def visible_conversations(user):
     if not is_sales(user):
         return conversations.none()
     return conversations.filter(rep_id__in=_team_of(user))
+
+
+def filterable_reps(user):
+    """Whose conversations the rep filter offers: None for a rep, who sees only their own."""
+    if is_manager(user):
+        sells = Membership.objects.filter(user=OuterRef("pk"), team__function=SALES)
+        return User.objects.filter(Q(Exists(sells)) | Q(is_superuser=True))
+    led = standing(user).led_team_ids
+    if led:
+        return User.objects.filter(
+            pk__in=Membership.objects.filter(team_id__in=led).values("user_id")
+        )
+    return None
 
 
 def visible_clients(user):

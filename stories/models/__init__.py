@@ -12,7 +12,6 @@ from stories.models.sales import (
     Client,
     Contact,
     Conversation,
-    ConversationQuerySet,
     TcoTopic,
     normalized_name,
 )
@@ -34,7 +33,6 @@ __all__ = [
     "CompanyRollup",
     "Contact",
     "Conversation",
-    "ConversationQuerySet",
     "ConversationRollup",
     "DashboardGeneration",
     "IllegalTransition",

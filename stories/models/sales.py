@@ -93,11 +93,6 @@ class TcoTopic(models.Model):
         return self.label
 
 
-class ConversationQuerySet(models.QuerySet):
-    def for_list(self):
-        return self.select_related("client", "rep").prefetch_related("pillars", "tco_topics")
-
-
 class Conversation(AlignedEntry):
     """One sales conversation with one client: where the stories come to life."""
 
@@ -138,8 +133,6 @@ class Conversation(AlignedEntry):
     lock_version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = ConversationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]

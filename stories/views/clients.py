@@ -5,10 +5,9 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
-from plumbline.templatetags.plumbline_tags import band_label, band_style
 from stories import services
 from stories.forms import ClientForm, ContactForm
-from stories.list_rows import attach_names, day, link_rows, person
+from stories.list_rows import attach_names, conversation_row, day, link_rows, person
 from stories.models import Client, Contact, Conversation, Story
 from stories.pagination import Ordering, paginate_queryset
 from stories.permissions import (
@@ -179,18 +178,10 @@ def client_detail(request, pk):
 
 
 def _timeline_row(row: dict) -> dict:
-    """What a timeline entry shows, as text."""
     return {
-        "url": row["url"],
-        "title": f"{day(row['occurred_at'])} — {CHANNELS.get(row['channel'], '').lower()}",
-        "score": row["score"],
-        "band_style": band_style(row["band"]),
-        "band_label": band_label(row["band"]),
-        "summary": row["summary"],
-        "rep": person(row["rep__first_name"], row["rep__last_name"], row["rep__username"]),
+        **conversation_row(row, day(row["occurred_at"])),
         "contacts": ", ".join(row["contacts"]),
         "stories": "; ".join(row["stories"]),
-        "pillars": ", ".join(row["pillars"]),
     }
 
 

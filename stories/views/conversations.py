@@ -5,28 +5,27 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from plumbline.models import Pillar, PlumbLineVersion
-from plumbline.templatetags.plumbline_tags import band_label, band_style
 from stories import services
 from stories.forms import ConversationFilterForm, ConversationForm, start_of_day
-from stories.list_rows import attach_names, day_and_time, link_rows, person
+from stories.list_rows import attach_names, conversation_row, day_and_time, link_rows
 from stories.live_check import live_check_response, report_for
 from stories.markdown import render_markdown
 from stories.models import Client, Conversation, TcoTopic
 from stories.pagination import Ordering, paginate_queryset
 from stories.permissions import (
+    filterable_reps,
     get_conversation_for,
     may_log_conversations,
     may_see_sales_records,
     visible_clients,
     visible_conversations,
 )
-from teams.models import Membership, User
-from teams.permissions import SALES, is_lead, is_manager, require, standing
+from teams.permissions import is_lead, is_manager, require
 
 PAGE_SIZE = 25
 # Served by the index conversation_when (and conversation_rep_when for one rep's list).
@@ -66,7 +65,7 @@ def conversation_list(request):
         request.GET or None,
         # Read (and its access rule applied) only to check a submitted client.
         clients=visible_clients(user) if request.GET.get("client") else Client.objects.none(),
-        reps=_reps(user),
+        reps=filterable_reps(user),
         scopes=scopes,
         pillar_choices=Pillar.objects.filter(version__is_current=True).values_list("key", "title"),
         topic_choices=TcoTopic.objects.values_list("key", "label"),
@@ -133,32 +132,11 @@ def conversation_list(request):
 
 
 def _row(row: dict) -> dict:
-    """What a list row shows, as text."""
     return {
-        "url": row["url"],
-        "title": f"{row['client__name']} — {CHANNELS.get(row['channel'], '').lower()}",
-        "score": row["score"],
-        "band_style": band_style(row["band"]),
-        "band_label": band_label(row["band"]),
-        "summary": row["summary"],
+        **conversation_row(row, row["client__name"]),
         "when": day_and_time(row["occurred_at"]),
-        "rep": person(row["rep__first_name"], row["rep__last_name"], row["rep__username"]),
-        "pillars": ", ".join(row["pillars"]),
         "topics": ", ".join(row["topics"]).lower(),
     }
-
-
-def _reps(user):
-    """Whose conversations the rep filter offers: None for a rep, who sees only their own."""
-    if is_manager(user):
-        sells = Membership.objects.filter(user=OuterRef("pk"), team__function=SALES)
-        return User.objects.filter(Q(Exists(sells)) | Q(is_superuser=True))
-    led = standing(user).led_team_ids
-    if led:
-        return User.objects.filter(
-            pk__in=Membership.objects.filter(team_id__in=led).values("user_id")
-        )
-    return None
 
 
 @require(may_log_conversations, hide=True)
