@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from plumbline.models import Pillar
-from stories.list_rows import person
+from stories.choices import Choices
 from stories.models import (
     Audience,
     Band,
@@ -82,12 +82,13 @@ class StoryFilterForm(forms.Form):
     )
     sort = forms.ChoiceField(choices=SORTS, required=False)
 
-    def __init__(self, *args, pillar_choices, show_status, authors, **kwargs):
+    def __init__(self, *args, choices: Choices, show_status, authors, **kwargs):
+        """`authors`: whose stories the author filter accepts; `choices`: the request's
+        cached filter choices."""
         super().__init__(*args, **kwargs)
-        audiences = self.fields["audience"].queryset
-        _offer(self.fields["audience"], audiences, audiences.values_list("pk", "name"))
-        _offer(self.fields["author"], authors, _names(authors))
-        self.fields["pillar"].offered = [("", "Any pillar"), *pillar_choices]
+        _offer(self.fields["audience"], Audience.objects.all(), choices.audiences())
+        _offer(self.fields["author"], authors, choices.people(authors, "writers"))
+        self.fields["pillar"].offered = [("", "Any pillar"), *choices.pillars()]
         if not show_status:
             del self.fields["status"]
 
@@ -313,20 +314,21 @@ class ConversationFilterForm(forms.Form):
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, clients, reps, scopes, pillar_choices, topic_choices, **kwargs):
+    def __init__(self, *args, choices: Choices, clients, reps, reps_key, scopes, **kwargs):
         """`clients` validates the client filter, whose select offers only the clients of
         the page shown (see offer_clients) and the chosen one; a search finds any other.
-        `reps` is None when the viewer sees only their own conversations (no rep filter)."""
+        `reps` is None when the viewer sees only their own conversations (no rep filter);
+        `reps_key` names that set of people for the cache of `choices`."""
         super().__init__(*args, **kwargs)
         _offer(self.fields["client"], clients, [])
         if reps is None:
             del self.fields["rep"]
         else:
-            _offer(self.fields["rep"], reps, _names(reps))
-        _offer(self.fields["tco"], TcoTopic.objects.all(), topic_choices)
+            _offer(self.fields["rep"], reps, choices.people(reps, reps_key))
+        _offer(self.fields["tco"], TcoTopic.objects.all(), choices.topics())
         # The viewer's default scope first: it is what the page shows before a choice.
         self.fields["scope"].choices = [(scope, dict(self.SCOPES)[scope]) for scope in scopes]
-        self.fields["pillar"].offered = [("", "Any pillar"), *pillar_choices]
+        self.fields["pillar"].offered = [("", "Any pillar"), *choices.pillars()]
         if len(scopes) < 2:
             del self.fields["scope"]
 
@@ -369,12 +371,14 @@ class QueueFilterForm(forms.Form):
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, people, teams, pillar_choices, **kwargs):
+    def __init__(self, *args, choices: Choices, people, teams, key, version, **kwargs):
+        """`people` and `teams`: whom the reviewer may filter by, a set `key` names for the
+        cache of `choices`; the pillars are those of the plumb line `version`."""
         super().__init__(*args, **kwargs)
-        names = _names(people)
+        names = choices.people(people, f"queue:{key}")
         _offer(self.fields["person"], people, names)
-        _offer(self.fields["team"], teams, teams.values_list("pk", "name"))
-        self.fields["pillar"].offered = [("", "Any pillar"), *pillar_choices]
+        _offer(self.fields["team"], teams, choices.teams(teams, f"queue:{key}"))
+        self.fields["pillar"].offered = [("", "Any pillar"), *choices.pillars(version)]
         self.person_names = dict(names)
 
 
@@ -385,11 +389,3 @@ def _offer(field: forms.ModelChoiceField, queryset, choices) -> None:
     manager's filters list some 500 people."""
     field.queryset = queryset
     field.offered = [("", field.empty_label), *choices]
-
-
-def _names(people) -> list[tuple[int, str]]:
-    """(pk, name as User.__str__ gives it) of each person, by name."""
-    rows = people.order_by("first_name", "last_name", "username").values_list(
-        "pk", "first_name", "last_name", "username"
-    )
-    return [(pk, person(first, last, username)) for pk, first, last, username in rows]

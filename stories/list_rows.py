@@ -4,13 +4,17 @@ The list views read their rows with `.values()` and hand their templates dicts o
 a page of 25 model rows with prefetched pillars builds a model per row and per tag and a
 related manager per `.all` in the template, {% url %} resolves the same pattern once per
 row, and |date parses its format for every value; together they cost more than the page's
-queries. These read each kind of tag in one query as (row, name) pairs, reverse a row's
-link once per page, and write names and dates as User.__str__ and |date do.
+queries. These read each kind of tag with the rows themselves (a subquery per row joining
+the names, where the database can order an aggregate) or in one query per kind, reverse a
+row's link once per page, and write names and dates as User.__str__ and |date do.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
+from django.db.models import OuterRef, QuerySet, StringAgg, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
@@ -19,6 +23,54 @@ from plumbline.templatetags.plumbline_tags import band_label, band_style
 from stories.models import Conversation
 
 _PK = 2147483647  # a stand-in primary key, replaced by each row's own
+
+
+# Joins a row's names in SQL and splits them again here: a control character no name holds.
+SEPARATOR = "\x1f"
+
+
+@dataclass(frozen=True)
+class Names:
+    """What the many-to-many `relation` (Conversation.pillars) links a row to, as the
+    `text` (a lookup from the through model, "pillar__title") of each, in `order`."""
+
+    relation: object
+    text: str
+    order: str
+
+
+def _in_rows() -> bool:
+    """Whether the rows' own query can join their names: it needs an ordered aggregate
+    (PostgreSQL; SQLite from 3.44)."""
+    return connection.features.supports_aggregate_order_by_clause
+
+
+def with_names(queryset: QuerySet, **names: Names) -> QuerySet:
+    """The queryset, each row with its names (joined) under the given keys, where the
+    database can do that; fill_names() completes the rows either way."""
+    if not _in_rows():
+        return queryset
+    subqueries = {}
+    for to, spec in names.items():
+        owner = spec.relation.field.m2m_field_name()
+        links = spec.relation.through.objects.filter(**{owner: OuterRef("pk")})
+        joined = StringAgg(spec.text, Value(SEPARATOR), order_by=spec.order)
+        subqueries[to] = Subquery(
+            links.order_by().values(owner).annotate(joined=joined).values("joined")
+        )
+    return queryset.annotate(**subqueries)
+
+
+def fill_names(rows: list[dict], **names: Names) -> None:
+    """Set row[to] to the list of names: as read with the rows (with_names), or read now,
+    in one query per kind."""
+    if _in_rows():
+        for row in rows:
+            for to in names:
+                row[to] = row[to].split(SEPARATOR) if row[to] else []
+        return
+    for to, spec in names.items():
+        attach_names(rows, spec.relation, spec.text, spec.order, to=to)
 
 
 def attach_names(rows: list[dict], relation, text: str, *order: str, to: str) -> None:
@@ -81,5 +133,5 @@ def conversation_row(row: dict, title: str) -> dict:
         "band_label": band_label(row["band"]),
         "summary": row["summary"],
         "rep": person(row["rep__first_name"], row["rep__last_name"], row["rep__username"]),
-        "pillars": ", ".join(row["pillars"]),
+        "pillars": ", ".join(row["pillar_names"]),
     }

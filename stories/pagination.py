@@ -21,9 +21,11 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from django.core import signing
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, IntegerField, Q, QuerySet, Subquery
 from django.db.models.expressions import OrderBy
 from django.utils.dateparse import parse_date, parse_datetime
+
+from stories.list_rows import Names, fill_names, with_names
 
 CURSOR = "cursor"
 COUNT_CAP = 1000
@@ -124,6 +126,9 @@ Fetch = Callable[[Q | None, bool, int], list]
 # count= for lists whose rows are cheap to read: the first page reads `cap + 1` rows, and
 # counts those, in place of a count query of its own.
 FROM_ROWS = "from rows"
+# count= for a fetch that counts the list itself: on the first page (no condition) each
+# row it returns carries the capped count under this key, and an empty page none.
+IN_ROWS = "list_count"
 
 
 def paginate(
@@ -163,6 +168,10 @@ def paginate(
             rows = fetch(None, False, max(size, cap) + 1)
             counted = [min(len(rows), cap), len(rows) > cap]
             rows = rows[: size + 1]
+        elif count == IN_ROWS:
+            rows = fetch(None, False, size + 1)
+            total = rows[0][IN_ROWS] if rows else 0
+            counted = [min(total, cap), total > cap]
         else:
             rows = fetch(None, False, size + 1)
             if count is not None:
@@ -202,30 +211,50 @@ def paginate_queryset(
     salt: str,
     counted: bool = True,
     cap: int | None = None,
+    names: dict[str, Names] | None = None,
 ) -> Page:
     """paginate() for a queryset: filtered by the cursor, ordered, sliced, its rows read as
-    dicts of `columns` (which must include the ordering's keys). The count joins none of the
-    tables the columns may need."""
+    dicts of `columns` (which must include the ordering's keys), and each given its
+    `names` (list_rows.Names: row[key] = the names of what a relation links it to).
+
+    The first page's query also counts the list: a subquery, `(SELECT COUNT(*) FROM (SELECT
+    id ... LIMIT cap + 1))`, which joins none of the tables the columns may need and which
+    the database runs once, not per row; a query of its own would cost the page more."""
+    limit_count = (COUNT_CAP if cap is None else cap) + 1
+    names = names or {}
+    named = with_names(queryset, **names)
 
     def fetch(condition, backward, limit):
-        rows = queryset if condition is None else queryset.filter(condition)
-        rows = rows.order_by(*ordering.order_by(backward=backward)).values(*columns)
+        rows = named if condition is None else named.filter(condition)
+        read = [*columns, *(key for key in names if key in rows.query.annotations)]
+        if condition is None and counted:
+            rows = rows.annotate(**{IN_ROWS: capped_count(queryset, limit_count)})
+            read.append(IN_ROWS)
+        rows = rows.order_by(*ordering.order_by(backward=backward)).values(*read)
         return list(rows[:limit])
 
-    return paginate(
+    page = paginate(
         request,
         ordering=ordering,
         fetch=fetch,
-        count=(lambda limit: capped_count(queryset, limit)) if counted else None,
+        count=IN_ROWS if counted else None,
         size=size,
         salt=salt,
         cap=cap,
     )
+    fill_names(page.object_list, **names)
+    return page
 
 
-def capped_count(queryset: QuerySet, limit: int) -> int:
-    """How many rows, counting no further than `limit`: COUNT(*) of a LIMITed subquery."""
-    return queryset.order_by().values("pk")[:limit].count()
+class CappedCount(Subquery):
+    """How many rows a queryset has, counting no further than its LIMIT."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS capped)"
+    output_field = IntegerField()
+
+
+def capped_count(queryset: QuerySet, limit: int) -> CappedCount:
+    return CappedCount(queryset.order_by().values("pk")[:limit])
 
 
 # --- Cursors --------------------------------------------------------------------------------

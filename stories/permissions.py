@@ -119,6 +119,14 @@ def filterable_reps(user):
     return None
 
 
+def people_key(user) -> str:
+    """Names, for caching, the people this user's filters may offer: every manager is
+    offered the same people; a lead those of the teams they lead."""
+    if is_manager(user):
+        return "everyone"
+    return "teams-" + "-".join(str(pk) for pk in sorted(standing(user).led_team_ids))
+
+
 def visible_clients(user):
     """Managers see every client; sales the clients they (or their team) own or talked to."""
     clients = Client.objects.all()

@@ -22,14 +22,13 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
+from stories import generations
 from stories.models import (
     CompanyRollup,
     Conversation,
     ConversationRollup,
-    DashboardGeneration,
     StoryUseRollup,
 )
 
@@ -254,33 +253,25 @@ def _apply_in_bulk(conversations, company, stories) -> None:
 # --- Invalidation --------------------------------------------------------------------------
 
 
-def _bump():
-    if not DashboardGeneration.objects.filter(pk=1).update(number=F("number") + 1):
-        DashboardGeneration.objects.get_or_create(pk=1, defaults={"number": 1})
-
-
 def figures_changed() -> None:
     """Something the dashboard shows changed: cached figures are stale once this commits."""
-    transaction.on_commit(_bump)
+    generations.changed(generations.FIGURES)
 
 
 def people_changed(sender, update_fields=None, **kwargs) -> None:
-    """A signal receiver: teams, memberships and names decide whose figures are whose."""
+    """A signal receiver: teams, memberships and names decide whose figures are whose, and
+    whom the filters offer."""
     if update_fields and set(update_fields) <= {"last_login"}:
         return  # every sign-in saves the user; nothing on the dashboard changes
-    figures_changed()
-
-
-def generation() -> int:
-    """The number cached dashboard figures are keyed by (one primary-key query)."""
-    return DashboardGeneration.objects.filter(pk=1).values_list("number", flat=True).first() or 0
+    generations.changed(generations.FIGURES, generations.CHOICES)
 
 
 # --- Recount -------------------------------------------------------------------------------
 
 
-def rebuild() -> None:
-    """Recount the summary tables from every conversation (after a bulk load)."""
+def rebuild(*, announce: bool = True) -> None:
+    """Recount the summary tables from every conversation (after a bulk load). `announce`
+    moves the figures' generation on (migrations, which run before it exists, don't)."""
     with transaction.atomic():
         for model in (ConversationRollup, CompanyRollup, StoryUseRollup):
             model.objects.all().delete()
@@ -295,7 +286,8 @@ def rebuild() -> None:
             ):
                 apply(contributions(pks))
                 last = pks[-1]
-        figures_changed()
+        if announce:
+            figures_changed()
 
 
 _REBUILD_IN_SQL = [

@@ -54,6 +54,7 @@ def standing(user) -> Standing:
 def forget_standing(user) -> None:
     """Call after changing someone's memberships within the same request."""
     user.__dict__.pop("_standing", None)
+    user.__dict__.pop("_led_member_ids", None)
 
 
 def is_admin(user) -> bool:
@@ -89,14 +90,16 @@ def leads(lead, member: User) -> bool:
     return bool(led) and bool(led & standing(member).team_ids)
 
 
-def led_member_ids(lead) -> set[int]:
-    """Everyone in the teams `lead` leads, the lead included."""
+def led_member_ids(lead) -> frozenset[int]:
+    """Everyone in the teams `lead` leads, the lead included; read once per request."""
     led = standing(lead).led_team_ids
     if not led:
-        return set()
-    return set(
-        Membership.objects.filter(team_id__in=led).values_list("user_id", flat=True).distinct()
-    )
+        return frozenset()
+    cached = getattr(lead, "_led_member_ids", None)
+    if cached is None:
+        members = Membership.objects.filter(team_id__in=led).values_list("user_id", flat=True)
+        cached = lead._led_member_ids = frozenset(members.distinct())
+    return cached
 
 
 def may_manage_people(user) -> bool:

@@ -10,7 +10,7 @@ def count_existing(apps, schema_editor):
     # exist since 0004, and a database that has conversations needs its summaries now.
     from stories.rollups import rebuild
 
-    rebuild()
+    rebuild(announce=False)  # no dashboard cache exists before this migration
 
 
 class Migration(migrations.Migration):

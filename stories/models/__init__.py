@@ -5,7 +5,7 @@ from stories.models.reviews import Notification, RecheckRun, Review
 from stories.models.rollups import (
     CompanyRollup,
     ConversationRollup,
-    DashboardGeneration,
+    Generation,
     StoryUseRollup,
 )
 from stories.models.sales import (
@@ -34,7 +34,7 @@ __all__ = [
     "Contact",
     "Conversation",
     "ConversationRollup",
-    "DashboardGeneration",
+    "Generation",
     "IllegalTransition",
     "Notification",
     "RecheckRun",

@@ -100,14 +100,15 @@ class StoryUseRollup(models.Model):
         return f"{self.day} {self.rep_id} story {self.story_id}: {self.uses}"
 
 
-class DashboardGeneration(models.Model):
-    """One row whose number changes whenever a dashboard figure may have changed.
+class Generation(models.Model):
+    """A number per kind of cached data, moved on whenever that data may have changed.
 
-    Cached dashboard figures are keyed by it, so a new number makes every cached figure
-    stale at once, in every server process.
+    Caches key their entries by it, so a new number makes every cached entry of that kind
+    stale at once, in every server process (see stories/generations.py for the kinds).
     """
 
+    name = models.CharField(max_length=20, primary_key=True)
     number = models.BigIntegerField(default=0)
 
     def __str__(self):
-        return str(self.number)
+        return f"{self.name} {self.number}"

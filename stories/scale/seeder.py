@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from plumbline.models import Pillar
-from stories import rollups
+from stories import generations, rollups
 from stories.models import (
     Audience,
     Client,
@@ -76,6 +76,9 @@ class Seeder(People, Stories, Clients, Conversations):
         self.write("Rebuilding the dashboard's summaries ...")
         started = time.monotonic()
         rollups.rebuild()
+        # People, teams and audiences were written in bulk, without the signals that tell
+        # the filters' cached choices: they are stale now.
+        generations.changed(generations.CHOICES)
         self.write(f"Dashboard summaries rebuilt in {duration(time.monotonic() - started)}.")
 
     def analyze(self) -> None:

@@ -7,7 +7,13 @@ from django.views.decorators.http import require_GET
 
 from stories import services
 from stories.forms import ClientForm, ContactForm
-from stories.list_rows import attach_names, conversation_row, day, link_rows, person
+from stories.list_rows import (
+    Names,
+    conversation_row,
+    day,
+    link_rows,
+    person,
+)
 from stories.models import Client, Contact, Conversation, Story
 from stories.pagination import Ordering, paginate_queryset
 from stories.permissions import (
@@ -44,6 +50,11 @@ TIMELINE_COLUMNS = [
     "rep__last_name",
     "rep__username",
 ]
+TIMELINE_NAMES = {
+    "pillar_names": Names(Conversation.pillars, "pillar__title", "pillar__position"),
+    "story_names": Names(Conversation.stories_used, "story__title", "story__title"),
+    "contact_names": Names(Conversation.contacts, "contact__name", "contact__name"),
+}
 CHANNELS = dict(Conversation.Channel.choices)
 
 
@@ -146,12 +157,10 @@ def client_detail(request, pk):
         size=20,
         salt="stories.client_detail",
         counted=False,
+        names=TIMELINE_NAMES,
     )
     rows = page.object_list
-    attach_names(rows, Conversation.pillars, "pillar__title", "pillar__position", to="pillars")
-    attach_names(rows, Conversation.stories_used, "story__title", "story__title", to="stories")
-    attach_names(rows, Conversation.contacts, "contact__name", "contact__name", to="contacts")
-    reached_pillars = sorted({title for row in rows for title in row["pillars"]})
+    reached_pillars = sorted({title for row in rows for title in row["pillar_names"]})
     # From the client's conversations (an index range), not a join of every story use.
     uses = Conversation.stories_used.through.objects.filter(conversation__in=timeline.values("pk"))
     reached_stories = list(
@@ -180,8 +189,8 @@ def client_detail(request, pk):
 def _timeline_row(row: dict) -> dict:
     return {
         **conversation_row(row, day(row["occurred_at"])),
-        "contacts": ", ".join(row["contacts"]),
-        "stories": "; ".join(row["stories"]),
+        "contacts": ", ".join(row["contact_names"]),
+        "stories": "; ".join(row["story_names"]),
     }
 
 

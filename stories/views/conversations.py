@@ -9,19 +9,26 @@ from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from plumbline.models import Pillar, PlumbLineVersion
+from plumbline.models import PlumbLineVersion
 from stories import services
+from stories.choices import Choices
 from stories.forms import ConversationFilterForm, ConversationForm, start_of_day
-from stories.list_rows import attach_names, conversation_row, day_and_time, link_rows
+from stories.list_rows import (
+    Names,
+    conversation_row,
+    day_and_time,
+    link_rows,
+)
 from stories.live_check import live_check_response, report_for
 from stories.markdown import render_markdown
-from stories.models import Client, Conversation, TcoTopic
+from stories.models import Client, Conversation
 from stories.pagination import Ordering, paginate_queryset
 from stories.permissions import (
     filterable_reps,
     get_conversation_for,
     may_log_conversations,
     may_see_sales_records,
+    people_key,
     visible_clients,
     visible_conversations,
 )
@@ -44,6 +51,10 @@ LIST_COLUMNS = [
     "rep__last_name",
     "rep__username",
 ]
+ROW_NAMES = {
+    "pillar_names": Names(Conversation.pillars, "pillar__title", "pillar__position"),
+    "topic_names": Names(Conversation.tco_topics, "tcotopic__label", "tcotopic__position"),
+}
 CHANNELS = dict(Conversation.Channel.choices)
 CHECKED_FIELDS = ("summary", "notes", "client_goals", "risks", "outcome", "next_step")
 sales_only = require(may_see_sales_records, hide=True)
@@ -63,12 +74,12 @@ def conversation_list(request):
     scopes = _scopes(user)
     filters = ConversationFilterForm(
         request.GET or None,
+        choices=Choices(),
         # Read (and its access rule applied) only to check a submitted client.
         clients=visible_clients(user) if request.GET.get("client") else Client.objects.none(),
         reps=filterable_reps(user),
+        reps_key=f"reps:{people_key(user)}",
         scopes=scopes,
-        pillar_choices=Pillar.objects.filter(version__is_current=True).values_list("key", "title"),
-        topic_choices=TcoTopic.objects.values_list("key", "label"),
     )
     conversations = visible_conversations(user)
     scope = scopes[0]
@@ -110,14 +121,11 @@ def conversation_list(request):
         columns=LIST_COLUMNS,
         size=PAGE_SIZE,
         salt="stories.conversation_list",
+        names=ROW_NAMES,
     )
     rows = page.object_list
     filters.offer_clients((row["client_id"], row["client__name"]) for row in rows)
     link_rows(rows, "stories:conversation_detail")
-    attach_names(rows, Conversation.pillars, "pillar__title", "pillar__position", to="pillars")
-    attach_names(
-        rows, Conversation.tco_topics, "tcotopic__label", "tcotopic__position", to="topics"
-    )
     return render(
         request,
         "stories/conversation_list.html",
@@ -135,7 +143,7 @@ def _row(row: dict) -> dict:
     return {
         **conversation_row(row, row["client__name"]),
         "when": day_and_time(row["occurred_at"]),
-        "topics": ", ".join(row["topics"]).lower(),
+        "topics": ", ".join(row["topic_names"]).lower(),
     }
 
 

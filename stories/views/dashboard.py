@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from plumbline.models import PlumbLineVersion
 from stories import dashboard as figures
-from stories import rollups
+from stories import generations
 from stories.csv_export import csv_response
 from stories.dashboard import DashboardFilters
 from stories.permissions import may_see_dashboard, sees_people_on_dashboard
@@ -244,7 +244,7 @@ def _figures(user, filters, version, export_query) -> dict:
     """The figures' context and their HTML, cached per person and filters until anything
     they count changes: {"context", "html"}.
 
-    The key holds rollups.generation(), which every write the figures depend on moves on
+    The key holds the FIGURES generation, which every write the figures depend on moves on
     (entries, re-checks, stories, teams and people), so cached figures are never stale.
     The HTML is kept too: with hundreds of people in the tables, rendering them costs more
     than reading the summaries.
@@ -261,7 +261,7 @@ def _figures(user, filters, version, export_query) -> dict:
         str(part)
         for part in (
             "dashboard",
-            rollups.generation(),
+            generations.numbers()[generations.FIGURES],
             version.pk if version else "-",
             user.pk,
             filters.since,

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from plumbline.models import PlumbLineVersion
 from plumbline.templatetags.plumbline_tags import band_style
 from stories import recheck, services
+from stories.choices import Choices
 from stories.csv_export import csv_response
 from stories.forms import QueueFilterForm, ReviewForm
 from stories.list_rows import day, link_rows
@@ -22,6 +23,7 @@ from stories.permissions import (
     may_follow_rechecks,
     may_review,
     may_review_entry,
+    people_key,
     reviewable_people,
 )
 from stories.review_queue import QueueFilters, queue_page, review_queue, with_people
@@ -40,11 +42,13 @@ def _queue_filters(request, version) -> tuple[QueueFilterForm, QueueFilters]:
     people = reviewable_people(request.user)
     form = QueueFilterForm(
         request.GET or None,
+        choices=Choices(),
         people=User.objects.filter(pk__in=people) if people is not None else _team_people(),
         teams=Team.objects.filter(memberships__user_id__in=people).distinct()
         if people is not None
         else Team.objects.all(),
-        pillar_choices=list(version.pillars.values_list("key", "title")),
+        key=people_key(request.user),
+        version=version,
     )
     filters = QueueFilters()
     if form.is_valid():

@@ -6,11 +6,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from plumbline.diff import text_diff
-from plumbline.models import Pillar, PlumbLineVersion
+from plumbline.models import PlumbLineVersion
 from plumbline.templatetags.plumbline_tags import band_label, band_style
 from stories import services
+from stories.choices import Choices
 from stories.forms import PublishForm, SendBackForm, StoryFilterForm, StoryForm
-from stories.list_rows import attach_names, day, link_rows, person
+from stories.list_rows import Names, day, link_rows, person
 from stories.live_check import live_check_response, report_for
 from stories.markdown import render_markdown
 from stories.models import Conversation, Story
@@ -48,6 +49,7 @@ LIBRARY_COLUMNS = [
     "author__last_name",
     "author__username",
 ]
+LIBRARY_NAMES = {"audience_names": Names(Story.audiences, "audience__name", "audience__name")}
 # Served by the indexes story_newest (both date sorts) and story_score (both score sorts).
 SORTS = {
     "-published": Ordering("-published_at", "-updated_at", "-pk", nullable=["published_at"]),
@@ -75,9 +77,7 @@ def library(request):
     user = request.user
     filters = StoryFilterForm(
         request.GET or None,
-        pillar_choices=list(
-            Pillar.objects.filter(version__is_current=True).values_list("key", "title")
-        ),
+        choices=Choices(),
         show_status=sees_unpublished(user),
         authors=_story_writers(),
     )
@@ -117,9 +117,9 @@ def library(request):
         columns=LIBRARY_COLUMNS,
         size=PAGE_SIZE,
         salt=f"stories.library:{sort}",
+        names=LIBRARY_NAMES,
     )
     rows = page.object_list
-    attach_names(rows, Story.audiences, "audience__name", "audience__name", to="audiences")
     link_rows(rows, "stories:story_detail")
     return render(
         request,
@@ -160,7 +160,7 @@ def _library_row(row: dict, today) -> dict:
         "stale_since": day(row["review_by"]) if stale else "",  # as Story.is_stale
         "summary": row["summary"],
         "channel": CHANNELS.get(row["channel"], ""),
-        "audiences": ", ".join(row["audiences"]),
+        "audiences": ", ".join(row["audience_names"]),
         "author": person(
             row["author__first_name"], row["author__last_name"], row["author__username"]
         ),

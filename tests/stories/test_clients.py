@@ -12,6 +12,7 @@ from stories.models import Client, Contact
 from tests.plumbline.factories import make_published
 from tests.stories.conversation_factories import make_client, make_conversation
 from tests.stories.factories import make_story
+from tests.stories.query_counts import with_tags
 
 pytestmark = pytest.mark.django_db
 
@@ -356,7 +357,7 @@ class TestDetail:
 
         add(2)
         client = client_for(cast.rep)
-        with django_assert_num_queries(10) as small:
+        with django_assert_num_queries(with_tags(7, 3)) as small:
             client.get(f"/clients/{world.client.pk}/")
         add(15)
         with django_assert_num_queries(len(small.captured_queries)):

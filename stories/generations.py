@@ -1,0 +1,47 @@
+"""Generation numbers: how caches learn, in every server process, that their data changed.
+
+Each kind of cached data has a row in `Generation` whose number moves on after every
+committed change to that data; cache keys hold the number, so an entry made before the
+change is never read again and simply expires. Reading the numbers is one primary-key
+query per request, which every process shares with every other: no process can miss a
+change another one made.
+
+- FIGURES: the dashboard's figures. Entries, the re-check, teams, memberships and names.
+- CHOICES: what the list filters offer. People and their teams, the current plumb line's
+  pillars, TCO topics and audiences.
+
+The number moves on when the writer's transaction commits, not inside it: one row updated
+by every writer would otherwise make them wait for each other.
+"""
+
+from functools import partial
+
+from django.db import transaction
+from django.db.models import F
+
+from stories.models import Generation
+
+FIGURES = "figures"
+CHOICES = "choices"
+
+
+def _bump(name: str) -> None:
+    if not Generation.objects.filter(name=name).update(number=F("number") + 1):
+        Generation.objects.get_or_create(name=name, defaults={"number": 1})
+
+
+def changed(*names: str) -> None:
+    """What these kinds of cached data were made from changed: stale once this commits."""
+    for name in names:
+        transaction.on_commit(partial(_bump, name))
+
+
+def choices_changed(*args, **kwargs) -> None:
+    """A signal receiver (and on_publish hook): what the filters offer changed."""
+    changed(CHOICES)
+
+
+def numbers() -> dict[str, int]:
+    """Every kind's current number (0 for a kind never changed), in one query."""
+    found = dict(Generation.objects.values_list("name", "number"))
+    return {name: found.get(name, 0) for name in (FIGURES, CHOICES)}
