@@ -12,6 +12,7 @@ row's link once per page, and write names and dates as User.__str__ and |date do
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from django.db import connection
 from django.db.models import OuterRef, QuerySet, StringAgg, Subquery, Value
@@ -50,15 +51,16 @@ def with_names(queryset: QuerySet, **names: Names) -> QuerySet:
     database can do that; fill_names() completes the rows either way."""
     if not _in_rows():
         return queryset
-    subqueries = {}
-    for to, spec in names.items():
-        owner = spec.relation.field.m2m_field_name()
-        links = spec.relation.through.objects.filter(**{owner: OuterRef("pk")})
-        joined = StringAgg(spec.text, Value(SEPARATOR), order_by=spec.order)
-        subqueries[to] = Subquery(
-            links.order_by().values(owner).annotate(joined=joined).values("joined")
-        )
-    return queryset.annotate(**subqueries)
+    return queryset.annotate(**{to: _joined(spec) for to, spec in names.items()})
+
+
+@lru_cache
+def _joined(spec: Names) -> Subquery:
+    """The subquery joining a row's names; built once (annotate() resolves a copy)."""
+    owner = spec.relation.field.m2m_field_name()
+    links = spec.relation.through.objects.filter(**{owner: OuterRef("pk")})
+    joined = StringAgg(spec.text, Value(SEPARATOR), order_by=spec.order)
+    return Subquery(links.order_by().values(owner).annotate(joined=joined).values("joined"))
 
 
 def fill_names(rows: list[dict], **names: Names) -> None:
@@ -91,11 +93,13 @@ def attach_names(rows: list[dict], relation, text: str, *order: str, to: str) ->
         row[to] = found[row["pk"]]
 
 
-def link_rows(rows: list[dict], view_name: str, *args, to: str = "url") -> None:
-    """Set row[to]: reverse(view_name, args=[*args, row["pk"]]), reversed once."""
+def link_rows(rows: list[dict], view_name: str, *args, to: str = "url") -> list[dict]:
+    """Set row[to]: reverse(view_name, args=[*args, row["pk"]]), reversed once. Returns
+    the rows."""
     before, _, after = reverse(view_name, args=[*args, _PK]).rpartition(str(_PK))
     for row in rows:
         row[to] = f"{before}{row['pk']}{after}"
+    return rows
 
 
 def person(first_name: str, last_name: str, username: str) -> str:

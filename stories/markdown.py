@@ -7,6 +7,7 @@ step is trusted for nothing.
 """
 
 import html
+from functools import lru_cache
 
 import markdown
 import nh3
@@ -79,8 +80,17 @@ def render_markdown(text: str | None) -> SafeString:
     """Render Markdown to sanitized HTML, marked safe for templates. Empty/None → ""."""
     if not text:
         return mark_safe("")
-    cleaned = nh3.clean(
-        _to_html(str(text)),
+    return mark_safe(_rendered(str(text)))  # noqa: S308 - nh3 output is the point of this module
+
+
+@lru_cache(maxsize=1024)
+def _rendered(text: str) -> str:
+    """The sanitized HTML of a text. A pure function of the text (and of this module's
+    rules, fixed while a process runs), so remembered: a story page renders the same body
+    for every reader, and that costs more than the rest of its view (docs/performance.md).
+    1,024 texts of a few kilobytes each is a few megabytes per process."""
+    return nh3.clean(
+        _to_html(text),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
@@ -89,7 +99,6 @@ def render_markdown(text: str | None) -> SafeString:
         clean_content_tags={"script", "style"},
         strip_comments=True,
     )
-    return mark_safe(cleaned)  # noqa: S308 - nh3 output is the point of this module
 
 
 def strip_markdown(text: str | None, limit: int | None = None) -> str:

@@ -1,10 +1,14 @@
 """Template helpers for showing check reports: highlighted text, bands, severities."""
 
-from django import template
-from django.utils.html import escape, format_html
-from django.utils.safestring import mark_safe
+import json
+from functools import lru_cache
 
-from plumbline.consistency import BAND_NEEDS_ATTENTION, BAND_ON_MESSAGE
+from django import template
+from django.template.loader import render_to_string
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from plumbline.consistency import BAND_NEEDS_ATTENTION, BAND_ON_MESSAGE, Report
 
 register = template.Library()
 
@@ -55,3 +59,20 @@ def highlighted(text: str, report) -> str:
         position = end
     pieces.append(escape(text[position:]))
     return mark_safe("".join(str(piece) for piece in pieces))  # noqa: S308 — every piece is escaped above
+
+
+@register.simple_tag
+def stored_report(report: Report) -> SafeString:
+    """A stored check's report, as plumbline/_check_report.html shows it without the text.
+
+    The HTML is a function of the report alone, and the entry pages show the same stored
+    reports again and again, so it is remembered per process (1,024 reports of a few
+    kilobytes): rendering it cost more than the rest of a conversation's page.
+    """
+    return _report_html(json.dumps(report.to_dict(), sort_keys=True))
+
+
+@lru_cache(maxsize=1024)
+def _report_html(report: str) -> SafeString:
+    context = {"report": Report.from_dict(json.loads(report)), "text": None}
+    return render_to_string("plumbline/_check_report.html", context)

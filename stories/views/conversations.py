@@ -209,10 +209,14 @@ def conversation_detail(request, pk):
             "conversation": conversation,
             "notes": render_markdown(conversation.notes),
             "report": conversation.report,
-            "contacts": conversation.contacts.all(),
-            "stories_used": conversation.stories_used.all(),
-            "tco_topics": conversation.tco_topics.all(),
-            "pillars": conversation.pillars.all(),
+            # Names and titles only: full models (a story's stored check, say) cost more.
+            "contacts": ", ".join(map(str, conversation.contacts.only("name", "role"))),
+            "stories_used": link_rows(
+                list(conversation.stories_used.values("pk", "title")),
+                "stories:story_detail",
+            ),
+            "tco_topics": list(conversation.tco_topics.values_list("label", flat=True)),
+            "pillars": list(conversation.pillars.values_list("title", flat=True)),
             "reviews": conversation.reviews.select_related("reviewer", "plumbline_version"),
             "may_edit": conversation.rep_id == request.user.pk,
         },

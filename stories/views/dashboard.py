@@ -21,6 +21,7 @@ from django.utils import timezone
 from plumbline.models import PlumbLineVersion
 from stories import dashboard as figures
 from stories import generations
+from stories.choices import Choices
 from stories.csv_export import csv_response
 from stories.dashboard import DashboardFilters
 from stories.permissions import may_see_dashboard, sees_people_on_dashboard
@@ -55,6 +56,13 @@ class DashboardFilterForm(forms.Form):
         empty_label="All teams",
     )
 
+    def __init__(self, *args, choices: Choices | None = None, **kwargs):
+        """`choices`: the request's cached filter choices, for a form that is shown."""
+        super().__init__(*args, **kwargs)
+        if choices is not None:  # the queryset checks a submitted team; the cache offers them
+            teams = choices.teams(self.fields["team"].queryset, "dashboard")
+            self.fields["team"].offered = [("", "All teams"), *teams]
+
     def clean(self):
         data = super().clean()
         default = DashboardFilters.default()
@@ -82,10 +90,12 @@ class DashboardFilterForm(forms.Form):
         )
 
 
-def _filters(request) -> tuple[DashboardFilterForm, DashboardFilters]:
+def _filters(request, choices=None) -> tuple[DashboardFilterForm, DashboardFilters]:
     default = DashboardFilters.default()
     form = DashboardFilterForm(
-        request.GET or None, initial={"since": default.since, "until": default.until}
+        request.GET or None,
+        initial={"since": default.since, "until": default.until},
+        choices=choices,
     )
     return form, form.filters()
 
@@ -240,11 +250,11 @@ def _compute(user, filters, version) -> dict:
     }
 
 
-def _figures(user, filters, version, export_query) -> dict:
+def _figures(user, filters, version, export_query, generation: int) -> dict:
     """The figures' context and their HTML, cached per person and filters until anything
     they count changes: {"context", "html"}.
 
-    The key holds the FIGURES generation, which every write the figures depend on moves on
+    The key holds the FIGURES `generation`, which every write the figures depend on moves on
     (entries, re-checks, stories, teams and people), so cached figures are never stale.
     The HTML is kept too: with hundreds of people in the tables, rendering them costs more
     than reading the summaries.
@@ -261,7 +271,7 @@ def _figures(user, filters, version, export_query) -> dict:
         str(part)
         for part in (
             "dashboard",
-            generations.numbers()[generations.FIGURES],
+            generation,
             version.pk if version else "-",
             user.pk,
             filters.since,
@@ -352,10 +362,13 @@ def _figures_context(user, filters, version, export_query) -> dict:
 
 @require(may_see_dashboard)
 def dashboard(request):
-    form, filters = _filters(request)
+    numbers = generations.numbers()
+    form, filters = _filters(request, Choices(numbers[generations.CHOICES]))
     version = PlumbLineVersion.objects.current()
     export_query = urlencode({k: request.GET[k] for k in FILTER_FIELDS if request.GET.get(k)})
-    figures_page = _figures(request.user, filters, version, export_query)
+    figures_page = _figures(
+        request.user, filters, version, export_query, numbers[generations.FIGURES]
+    )
     context = {**figures_page["context"], "form": form, "figures": figures_page["html"]}
     return render(request, "stories/dashboard.html", context)
 

@@ -1,6 +1,7 @@
 """Markdown rendering: hostile input comes out inert, ordinary Markdown still works."""
 
 import re
+import uuid
 
 import pytest
 from django.template import Context, Template
@@ -241,3 +242,16 @@ def test_strip_markdown_truncates_at_word_boundary(limit, expected):
     assert result == expected
     if limit is not None:
         assert len(result) <= limit
+
+
+def test_a_text_is_rendered_once_per_process(monkeypatch):
+    from stories import markdown as module
+
+    calls = []
+    real = module._to_html
+    monkeypatch.setattr(module, "_to_html", lambda text: calls.append(text) or real(text))
+    text = f"**Told once** {uuid.uuid4()}"
+    first, second = render_markdown(text), render_markdown(text)
+    assert first == second == f"<p><strong>Told once</strong> {text.split()[-1]}</p>"
+    assert isinstance(second, SafeString)
+    assert calls == [text]
