@@ -145,6 +145,10 @@ class ContactForm(forms.ModelForm):
         fields = ["name", "role", "email", "phone"]
 
 
+# How many of the rep's latest conversations the form takes its first offers from.
+RECENT = 50
+
+
 class ConversationForm(forms.ModelForm):
     """The one form a rep fills in after a meeting, on a phone if need be."""
 
@@ -218,7 +222,9 @@ class ConversationForm(forms.ModelForm):
             "next_step_due": forms.DateInput(attrs={"type": "date"}),
         }
 
-    def __init__(self, *args, version, clients, **kwargs):
+    def __init__(self, *args, version, clients, rep, **kwargs):
+        """`clients`: whom the rep may log a conversation with; `rep`: who logs it, whose
+        recent clients and stories the form offers first."""
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = clients
         # Choosing a client loads its people into the form (htmx).
@@ -250,6 +256,30 @@ class ConversationForm(forms.ModelForm):
             self.fields["contacts"].queryset = Contact.objects.filter(
                 client_id=client_id, client__in=clients
             )
+        self._offer_recent(rep, clients, client_id)
+
+    def _offer_recent(self, rep, clients, client_id) -> None:
+        """Offer the chosen client and stories and the rep's recent ones, not every one.
+
+        A company has thousands of clients and tens of thousands of stories: a select and
+        a checkbox for each made the page megabytes long. The searches (client_search,
+        story_options) find the others; the fields still accept any client the rep may
+        see and any published story.
+        """
+        recent = Conversation.objects.filter(rep=rep).order_by("-occurred_at", "-pk")[:RECENT]
+        client_ids = {int(client_id)} if client_id and str(client_id).isdecimal() else set()
+        client_ids |= set(recent.values_list("client_id", flat=True))
+        offered = clients.filter(pk__in=client_ids).order_by("name").values_list("pk", "name")
+        self.fields["client"].widget.choices = [("", self.fields["client"].empty_label)]
+        self.fields["client"].widget.choices += list(offered)
+        chosen = self["stories_used"].value() or []
+        story_ids = {int(pk) for pk in chosen if str(pk).isdecimal()}
+        used = Conversation.stories_used.through.objects.filter(
+            conversation__in=recent.values("pk")
+        )
+        story_ids |= set(used.values_list("story_id", flat=True))
+        stories = self.fields["stories_used"].queryset.filter(pk__in=story_ids)
+        self.fields["stories_used"].widget.choices = list(stories.values_list("pk", "title"))
 
     def clean_occurred_at(self):
         when = self.cleaned_data["occurred_at"]

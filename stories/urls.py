@@ -24,6 +24,7 @@ sales_patterns = [
     path("conversations/", conversations.conversation_list, name="conversation_list"),
     path("conversations/new/", conversations.conversation_create, name="conversation_create"),
     path("conversations/check/", conversations.conversation_check, name="conversation_check"),
+    path("conversations/story-options/", conversations.story_options, name="story_options"),
     path("conversations/<int:pk>/", conversations.conversation_detail, name="conversation_detail"),
     path("conversations/<int:pk>/edit/", conversations.conversation_edit, name="conversation_edit"),
     path(

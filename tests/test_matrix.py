@@ -251,6 +251,7 @@ ROUTES = {
         lambda o: f"/conversations/{o.conversation.pk}/delete/",
         roles(302, 404, 404, 200, 403, 403, 403),
     ),
+    "stories:story_options": ("GET", lambda o: "/conversations/story-options/?q=a", LOGGERS),
     "stories:client_list": ("GET", lambda o: "/clients/", SALES_RECORDS),
     "stories:client_create": ("GET", lambda o: "/clients/new/", LOGGERS),
     "stories:client_search": ("GET", lambda o: "/clients/search/?q=North", SALES_RECORDS),

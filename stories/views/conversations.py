@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from plumbline.models import PlumbLineVersion
 from stories import services
@@ -21,7 +22,7 @@ from stories.list_rows import (
 )
 from stories.live_check import live_check_response, report_for
 from stories.markdown import render_markdown
-from stories.models import Client, Conversation
+from stories.models import Client, Conversation, Story
 from stories.pagination import Ordering, paginate_queryset
 from stories.permissions import (
     filterable_reps,
@@ -173,7 +174,9 @@ def conversation_create(request):
         if already:
             messages.info(request, "This conversation was already saved; here it is.")
             return redirect(already)
-    form = ConversationForm(request.POST or None, version=version, clients=clients, initial=initial)
+    form = ConversationForm(
+        request.POST or None, version=version, clients=clients, rep=request.user, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         conversation, created = services.conversation_log(
             rep=request.user,
@@ -232,7 +235,11 @@ def conversation_edit(request, pk):
     )
     clients = visible_clients(request.user)
     form = ConversationForm(
-        request.POST or None, instance=conversation, version=version, clients=clients
+        request.POST or None,
+        instance=conversation,
+        version=version,
+        clients=clients,
+        rep=request.user,
     )
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data.get("new_client"):
@@ -253,7 +260,11 @@ def conversation_edit(request, pk):
                 data = request.POST.copy()
                 data["lock_version"] = conflict.saved.lock_version
                 form = ConversationForm(
-                    data, instance=conflict.saved, version=version, clients=clients
+                    data,
+                    instance=conflict.saved,
+                    version=version,
+                    clients=clients,
+                    rep=request.user,
                 )
                 form.is_valid()
             else:
@@ -282,3 +293,25 @@ def conversation_delete(request, pk):
     return render(
         request, "stories/conversation_confirm_delete.html", {"conversation": conversation}
     )
+
+
+@require(may_log_conversations, hide=True)
+@require_GET
+def story_options(request):
+    """Type-ahead for the conversation form's stories: the ticked ones (?stories_used=ID,
+    kept ticked), then the first published stories whose title holds ?q=."""
+    ticked = [int(pk) for pk in request.GET.getlist("stories_used") if _an_id(pk)][:50]
+    q = request.GET.get("q", "").strip()[:100]
+    live = Story.objects.live().order_by("title")
+    options = [
+        (pk, title, True) for pk, title in live.filter(pk__in=ticked).values_list("pk", "title")
+    ]
+    if q:
+        found = live.filter(title__icontains=q).exclude(pk__in=ticked)
+        options += [(pk, title, False) for pk, title in found.values_list("pk", "title")[:20]]
+    return render(request, "stories/_story_options.html", {"options": options, "q": q})
+
+
+def _an_id(value: str) -> bool:
+    """A primary key the database can hold (a longer number would be an error there)."""
+    return value.isdecimal() and len(value) <= 9

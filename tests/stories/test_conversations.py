@@ -444,20 +444,63 @@ class TestListQueries:
 class TestCreate:
     def test_it_works(self, client_for, cast, world, version):
         draft = make_story(author=cast.marketer, version=version, title="Draft tale")
-        live = make_story(
-            author=cast.marketer, version=version, status="published", title="Live tale"
+        used = make_story(
+            author=cast.marketer, version=version, status="published", title="Used tale"
         )
+        world.conversation.stories_used.add(used)
         content = _html(client_for(cast.rep).get("/conversations/new/"))
         assert "Log a conversation" in content
         assert re.search(r'name="submission_token" value="[0-9a-f-]{36}"', content)
         assert f'name="version" value="{version.number}"' in content
         assert "Value over the whole life" in content
         assert "Warranty" in content
-        assert live.title in content
+        assert used.title in content  # used lately: offered first
         assert draft.title not in content
-        assert "Northgate Cold Store" in content
+        assert "Northgate Cold Store" in content  # talked to lately
         assert "Southmoor" not in content
         assert "Brindle" not in content
+
+    def test_it_offers_recent_clients_and_stories_and_finds_the_others(
+        self, client_for, cast, world, version
+    ):
+        """A company has thousands of clients and stories: the form offers the chosen ones
+        and the rep's recent ones; the searches find every other one the rep may use."""
+        quiet = make_client(cast.rep, "Quietwater Mills")  # the rep's, never talked to
+        live = make_story(
+            author=cast.marketer, version=version, status="published", title="Live tale"
+        )
+        draft = make_story(author=cast.marketer, version=version, title="Live draft")
+        http = client_for(cast.rep)
+        content = _html(http.get("/conversations/new/"))
+        assert "Northgate Cold Store" in content
+        assert "Quietwater Mills" not in content and live.title not in content
+        assert "Quietwater Mills" in _html(http.get("/clients/search/", {"q": "quiet"}))
+        assert "Quietwater Mills" in _html(http.get(f"/conversations/new/?client={quiet.pk}"))
+        options = "/conversations/story-options/"
+        found = _html(http.get(options, {"q": "live"}))
+        assert f'value="{live.pk}" id="story-{live.pk}">' in found  # not ticked
+        assert draft.title not in found
+        kept = _html(
+            http.get("/conversations/story-options/", {"q": "zz", "stories_used": live.pk})
+        )
+        assert f'value="{live.pk}" id="story-{live.pk}" checked>' in kept
+        none = _html(http.get(options, {"q": "zz"}))
+        assert "No published story has “zz” in its title." in none
+        data = _form(version, client=quiet, stories_used=[live.pk])
+        assert http.post("/conversations/new/", data).status_code == 302
+        assert Conversation.objects.get(client=quiet).stories_used.get() == live
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            {"stories_used": "99999999999999999999"},
+            {"stories_used": ["x", "-1", ""]},
+            {"q": "a" * 5000},
+        ],
+    )
+    def test_tampered_story_searches_change_nothing(self, client_for, cast, version, query):
+        response = client_for(cast.rep).get("/conversations/story-options/", query)
+        assert response.status_code == 200
 
     def test_each_form_gets_a_new_token(self, client_for, cast, version):
         client = client_for(cast.rep)
