@@ -65,9 +65,15 @@ class Choices:
         return self._cached("audiences", lambda: list(Audience.objects.values_list("pk", "name")))
 
     def teams(self, teams, key: str) -> Offered:
-        """(pk, name) of `teams`, a queryset that `key` names uniquely."""
-        return self._cached(f"teams:{key}", lambda: list(teams.values_list("pk", "name")))
+        """(pk, name) of `teams`, a queryset (or a function building it, called on a cache
+        miss only) that `key` names uniquely."""
+        return self._cached(f"teams:{key}", lambda: list(_built(teams).values_list("pk", "name")))
 
     def people(self, people, key: str) -> Offered:
-        """(pk, name) of `people`, a queryset that `key` names uniquely, by name."""
-        return self._cached(f"people:{key}", lambda: names(people))
+        """(pk, name) of `people`, a queryset (or a function building it, called on a cache
+        miss only) that `key` names uniquely, by name."""
+        return self._cached(f"people:{key}", lambda: names(_built(people)))
+
+
+def _built(queryset):
+    return queryset() if callable(queryset) else queryset

@@ -83,11 +83,11 @@ class StoryFilterForm(forms.Form):
     sort = forms.ChoiceField(choices=SORTS, required=False)
 
     def __init__(self, *args, choices: Choices, show_status, authors, **kwargs):
-        """`authors`: whose stories the author filter accepts; `choices`: the request's
-        cached filter choices."""
+        """`authors`: builds whose stories the author filter accepts; `choices`: the
+        request's cached filter choices."""
         super().__init__(*args, **kwargs)
-        _offer(self.fields["audience"], Audience.objects.all(), choices.audiences())
-        _offer(self.fields["author"], authors, choices.people(authors, "writers"))
+        _offer(self, "audience", Audience.objects.all(), choices.audiences())
+        _offer(self, "author", authors, choices.people(authors, "writers"))
         self.fields["pillar"].offered = [("", "Any pillar"), *choices.pillars()]
         if not show_status:
             del self.fields["status"]
@@ -350,12 +350,12 @@ class ConversationFilterForm(forms.Form):
         `reps` is None when the viewer sees only their own conversations (no rep filter);
         `reps_key` names that set of people for the cache of `choices`."""
         super().__init__(*args, **kwargs)
-        _offer(self.fields["client"], clients, [])
+        _offer(self, "client", clients, [])
         if reps is None:
             del self.fields["rep"]
         else:
-            _offer(self.fields["rep"], reps, choices.people(reps, reps_key))
-        _offer(self.fields["tco"], TcoTopic.objects.all(), choices.topics())
+            _offer(self, "rep", reps, choices.people(reps, reps_key))
+        _offer(self, "tco", TcoTopic.objects.all(), choices.topics())
         # The viewer's default scope first: it is what the page shows before a choice.
         self.fields["scope"].choices = [(scope, dict(self.SCOPES)[scope]) for scope in scopes]
         self.fields["pillar"].offered = [("", "Any pillar"), *choices.pillars()]
@@ -406,16 +406,22 @@ class QueueFilterForm(forms.Form):
         cache of `choices`; the pillars are those of the plumb line `version`."""
         super().__init__(*args, **kwargs)
         names = choices.people(people, f"queue:{key}")
-        _offer(self.fields["person"], people, names)
-        _offer(self.fields["team"], teams, choices.teams(teams, f"queue:{key}"))
+        _offer(self, "person", people, names)
+        _offer(self, "team", teams, choices.teams(teams, f"queue:{key}"))
         self.fields["pillar"].offered = [("", "Any pillar"), *choices.pillars(version)]
         self.person_names = dict(names)
 
 
-def _offer(field: forms.ModelChoiceField, queryset, choices) -> None:
-    """Validate against `queryset` (one query, for a submitted value only); offer `choices`,
-    (value, label) pairs, as they are (see list_filters.options). A ModelChoiceField would
-    build a model per option, read through a server-side cursor (three round trips), and a
-    manager's filters list some 500 people."""
+def _offer(form: forms.Form, name: str, queryset, choices) -> None:
+    """Validate the field `name` against `queryset` (one query, for a submitted value only);
+    offer `choices`, (value, label) pairs, as they are (see list_filters.options). A
+    ModelChoiceField would build a model per option, read through a server-side cursor
+    (three round trips), and a manager's filters list some 500 people.
+
+    `queryset` may be a function that builds it: called only when a value was submitted,
+    for building a queryset costs a list page more than reading its cached choices."""
+    field = form.fields[name]
+    if callable(queryset):
+        queryset = queryset() if form.data.get(name) else field.queryset.none()
     field.queryset = queryset
     field.offered = [("", field.empty_label), *choices]

@@ -36,11 +36,9 @@ def standing(user) -> Standing:
         return _NOBODY
     cached = getattr(user, "_standing", None)
     if cached is None:
-        rows = list(
-            Membership.objects.filter(user_id=user.pk).values_list(
-                "team_id", "team__function", "role"
-            )
-        )
+        # No ORDER BY: the default ordering would join the users too, on every request.
+        memberships = Membership.objects.filter(user_id=user.pk).order_by()
+        rows = list(memberships.values_list("team_id", "team__function", "role"))
         cached = Standing(
             team_ids=frozenset(team for team, _, _ in rows),
             functions=frozenset(function for _, function, _ in rows),

@@ -43,10 +43,10 @@ def _queue_filters(request, version) -> tuple[QueueFilterForm, QueueFilters]:
     form = QueueFilterForm(
         request.GET or None,
         choices=Choices(),
-        people=User.objects.filter(pk__in=people) if people is not None else _team_people(),
-        teams=Team.objects.filter(memberships__user_id__in=people).distinct()
+        people=(lambda: User.objects.filter(pk__in=people)) if people is not None else _team_people,
+        teams=(lambda: Team.objects.filter(memberships__user_id__in=people).distinct())
         if people is not None
-        else Team.objects.all(),
+        else Team.objects.all,
         key=people_key(request.user),
         version=version,
     )

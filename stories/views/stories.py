@@ -79,7 +79,7 @@ def library(request):
         request.GET or None,
         choices=Choices(),
         show_status=sees_unpublished(user),
-        authors=_story_writers(),
+        authors=_story_writers,
     )
     stories = visible_stories(user)
     sort = "-published"
