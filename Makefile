@@ -47,8 +47,8 @@ format: install
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-# The checker and the dashboard run anywhere; bench/bench_recheck.py and bench/load.py need
-# PostgreSQL and change or load it: see docs/performance.md.
+# The checker and the dashboard run anywhere; bench/bench_recheck.py, bench/load.py and
+# bench/page_cost.py need PostgreSQL and change or load it: see docs/performance.md.
 bench: install
 	@for script in bench/bench_consistency.py bench/bench_dashboard.py; do \
 		echo "== $$script"; $(PY) $$script || exit 1; done

@@ -156,6 +156,10 @@ class Conversation(AlignedEntry):
             models.Index(fields=["-occurred_at", "-id"], name="conversation_when"),
             # The review queue's conversations: lowest score first, then newest first.
             models.Index(fields=["score", "-occurred_at", "id"], name="conversation_queue"),
+            # Which clients a sales team has talked to (permissions.visible_clients): an
+            # index-only scan. Without it a 40-rep lead's client list read the team's
+            # 100,000 conversations from the table: 0.6 s instead of 0.07 s.
+            models.Index(fields=["rep", "client"], name="conversation_rep_client"),
         ]
 
     def __str__(self):
