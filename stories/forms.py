@@ -1,6 +1,7 @@
 from datetime import date, datetime, time, timedelta
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +22,28 @@ from stories.models import (
 from teams.models import Team, User
 
 
-class PillarChoiceField(forms.ModelMultipleChoiceField):
+def as_id(value) -> int | None:
+    """A submitted primary key as a number, or None for anything else, a number too long
+    for the database included (SQLite refuses one past 2**63 with an error)."""
+    text = str(value) if value is not None else ""
+    return int(text) if text.isdecimal() and len(text) <= 18 else None
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """Checks that every submitted value could be an id before the database sees it."""
+
+    def clean(self, value):
+        for pk in value or []:
+            if as_id(pk) is None:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super().clean(value)
+
+
+class PillarChoiceField(IdsChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, pillar):
@@ -34,7 +56,7 @@ class StoryForm(forms.ModelForm):
         label="Pillars this story tells",
         error_messages={"required": "Tag at least one pillar."},
     )
-    audiences = forms.ModelMultipleChoiceField(
+    audiences = IdsChoiceField(
         queryset=Audience.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one audience."},
@@ -168,19 +190,19 @@ class ConversationForm(forms.ModelForm):
         label="When",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
-    contacts = forms.ModelMultipleChoiceField(
+    contacts = IdsChoiceField(
         queryset=Contact.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Who was there",
     )
-    tco_topics = forms.ModelMultipleChoiceField(
+    tco_topics = IdsChoiceField(
         queryset=TcoTopic.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Total-cost-of-ownership topics discussed",
     )
-    stories_used = forms.ModelMultipleChoiceField(
+    stories_used = IdsChoiceField(
         queryset=Story.objects.live().order_by("title"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -252,7 +274,8 @@ class ConversationForm(forms.ModelForm):
             or self.initial.get("client")
             or (self.instance.client_id if self.instance.pk else None)
         )
-        if client_id and str(client_id).isdecimal():
+        client_id = as_id(client_id)
+        if client_id is not None:
             self.fields["contacts"].queryset = Contact.objects.filter(
                 client_id=client_id, client__in=clients
             )
@@ -267,13 +290,13 @@ class ConversationForm(forms.ModelForm):
         see and any published story.
         """
         recent = Conversation.objects.filter(rep=rep).order_by("-occurred_at", "-pk")[:RECENT]
-        client_ids = {int(client_id)} if client_id and str(client_id).isdecimal() else set()
+        client_ids = {client_id} if client_id is not None else set()
         client_ids |= set(recent.values_list("client_id", flat=True))
         offered = clients.filter(pk__in=client_ids).order_by("name").values_list("pk", "name")
         self.fields["client"].widget.choices = [("", self.fields["client"].empty_label)]
         self.fields["client"].widget.choices += list(offered)
-        chosen = self["stories_used"].value() or []
-        story_ids = {int(pk) for pk in chosen if str(pk).isdecimal()}
+        chosen = (as_id(pk) for pk in self["stories_used"].value() or [])
+        story_ids = {pk for pk in chosen if pk is not None}
         used = Conversation.stories_used.through.objects.filter(
             conversation__in=recent.values("pk")
         )

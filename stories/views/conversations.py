@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from plumbline.models import PlumbLineVersion
 from stories import services
 from stories.choices import Choices
-from stories.forms import ConversationFilterForm, ConversationForm, start_of_day
+from stories.forms import ConversationFilterForm, ConversationForm, as_id, start_of_day
 from stories.list_rows import (
     Names,
     conversation_row,
@@ -300,7 +300,8 @@ def conversation_delete(request, pk):
 def story_options(request):
     """Type-ahead for the conversation form's stories: the ticked ones (?stories_used=ID,
     kept ticked), then the first published stories whose title holds ?q=."""
-    ticked = [int(pk) for pk in request.GET.getlist("stories_used") if _an_id(pk)][:50]
+    ticked = [pk for pk in map(as_id, request.GET.getlist("stories_used")) if pk is not None]
+    ticked = ticked[:50]
     q = request.GET.get("q", "").strip()[:100]
     live = Story.objects.live().order_by("title")
     options = [
@@ -310,8 +311,3 @@ def story_options(request):
         found = live.filter(title__icontains=q).exclude(pk__in=ticked)
         options += [(pk, title, False) for pk, title in found.values_list("pk", "title")[:20]]
     return render(request, "stories/_story_options.html", {"options": options, "q": q})
-
-
-def _an_id(value: str) -> bool:
-    """A primary key the database can hold (a longer number would be an error there)."""
-    return value.isdecimal() and len(value) <= 9
