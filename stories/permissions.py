@@ -5,8 +5,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from stories.models import Client, Conversation, Story
-from teams.models import Membership, User
+from teams.models import Membership, Team, User
 from teams.permissions import (
+    MANAGEMENT,
     MARKETING,
     SALES,
     is_admin,
@@ -32,6 +33,15 @@ def sees_unpublished(user) -> bool:
 
 def may_write_stories(user) -> bool:
     return is_marketing(user) or is_manager(user)
+
+
+def story_writers():
+    """Who may have written a story, as may_write_stories has it: marketing, managers and
+    admins. The library's author filter offers them."""
+    writes = Membership.objects.filter(
+        user=OuterRef("pk"), team__function__in=[MARKETING, MANAGEMENT]
+    )
+    return User.objects.filter(Q(Exists(writes)) | Q(is_superuser=True))
 
 
 def may_decide(user) -> bool:
@@ -112,6 +122,16 @@ def visible_conversations(user):
     return conversations.filter(rep_id__in=_team_of(user))
 
 
+def conversation_scopes(user) -> list[str]:
+    """Whose conversations a person may list, their default first: a manager everyone's,
+    a sales lead their team's, and anyone their own ("mine")."""
+    if is_manager(user):
+        return ["all", "mine"]
+    if is_lead(user, SALES):
+        return ["team", "mine"]
+    return ["mine"]
+
+
 def filterable_reps(user):
     """Whose conversations the rep filter offers: None for a rep, who sees only their own."""
     if is_manager(user):
@@ -183,6 +203,24 @@ def reviewable_people(user) -> set[int] | None:
     if is_manager(user):
         return None
     return led_member_ids(user)
+
+
+def queue_people(user):
+    """Whom a reviewer may filter the queue by: the people of the teams a lead leads; for
+    managers, everyone whose entries reach the queue (the members of a team, and admins)."""
+    people = reviewable_people(user)
+    if people is not None:
+        return User.objects.filter(pk__in=people)
+    member = Membership.objects.filter(user=OuterRef("pk"))
+    return User.objects.filter(Q(Exists(member)) | Q(is_superuser=True))
+
+
+def queue_teams(user):
+    """The teams a reviewer may filter the queue by: those of the people they review."""
+    people = reviewable_people(user)
+    if people is None:
+        return Team.objects.all()
+    return Team.objects.filter(memberships__user_id__in=people).distinct()
 
 
 def may_review_entry(user, entry) -> bool:

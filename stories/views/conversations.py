@@ -25,6 +25,7 @@ from stories.markdown import render_markdown
 from stories.models import Client, Conversation, Story
 from stories.pagination import Ordering, paginate_queryset
 from stories.permissions import (
+    conversation_scopes,
     filterable_reps,
     get_conversation_for,
     may_log_conversations,
@@ -33,7 +34,7 @@ from stories.permissions import (
     visible_clients,
     visible_conversations,
 )
-from teams.permissions import is_lead, is_manager, require
+from teams.permissions import require
 
 PAGE_SIZE = 25
 # Served by the index conversation_when (and conversation_rep_when for one rep's list).
@@ -61,18 +62,10 @@ CHECKED_FIELDS = ("summary", "notes", "client_goals", "risks", "outcome", "next_
 sales_only = require(may_see_sales_records, hide=True)
 
 
-def _scopes(user) -> list[str]:
-    if is_manager(user):
-        return ["all", "mine"]
-    if is_lead(user, "sales"):
-        return ["team", "mine"]
-    return ["mine"]
-
-
 @sales_only
 def conversation_list(request):
     user = request.user
-    scopes = _scopes(user)
+    scopes = conversation_scopes(user)
     filters = ConversationFilterForm(
         request.GET or None,
         choices=Choices(),

@@ -1,8 +1,9 @@
 """Managers (and leads, as coaches) judge entries against the plumb line, and follow re-checks."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,10 +25,11 @@ from stories.permissions import (
     may_review,
     may_review_entry,
     people_key,
+    queue_people,
+    queue_teams,
     reviewable_people,
 )
 from stories.review_queue import QueueFilters, queue_page, review_queue, with_people
-from teams.models import Membership, Team, User
 from teams.permissions import require
 
 
@@ -39,14 +41,12 @@ def _current_version():
 
 
 def _queue_filters(request, version) -> tuple[QueueFilterForm, QueueFilters]:
-    people = reviewable_people(request.user)
     form = QueueFilterForm(
         request.GET or None,
         choices=Choices(),
-        people=(lambda: User.objects.filter(pk__in=people)) if people is not None else _team_people,
-        teams=(lambda: Team.objects.filter(memberships__user_id__in=people).distinct())
-        if people is not None
-        else Team.objects.all,
+        # Built only to check a submitted value or on a cache miss (see forms._offer).
+        people=partial(queue_people, request.user),
+        teams=partial(queue_teams, request.user),
         key=people_key(request.user),
         version=version,
     )
@@ -63,12 +63,6 @@ def _queue_filters(request, version) -> tuple[QueueFilterForm, QueueFilters]:
             until=data["until"],
         )
     return form, filters
-
-
-def _team_people():
-    """Everyone whose entries reach the queue: the members of a team (and admins)."""
-    member = Membership.objects.filter(user=OuterRef("pk"))
-    return User.objects.filter(Q(Exists(member)) | Q(is_superuser=True))
 
 
 @require(may_review)

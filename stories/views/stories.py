@@ -25,11 +25,11 @@ from stories.permissions import (
     may_work_on,
     may_write_stories,
     sees_unpublished,
+    story_writers,
     visible_conversations,
     visible_stories,
 )
-from teams.models import Membership, User
-from teams.permissions import MANAGEMENT, MARKETING, require
+from teams.permissions import require
 
 PAGE_SIZE = 20
 CHECKED_FIELDS = ("title", "summary", "body", "offer")
@@ -79,7 +79,7 @@ def library(request):
         request.GET or None,
         choices=Choices(),
         show_status=sees_unpublished(user),
-        authors=_story_writers,
+        authors=story_writers,
     )
     stories = visible_stories(user)
     sort = "-published"
@@ -166,14 +166,6 @@ def _library_row(row: dict, today) -> dict:
         ),
         "published": day(row["published_at"]),
     }
-
-
-def _story_writers():
-    """Who may have written a story: marketing, managers and admins (see may_write_stories)."""
-    writes = Membership.objects.filter(
-        user=OuterRef("pk"), team__function__in=[MARKETING, MANAGEMENT]
-    )
-    return User.objects.filter(Q(Exists(writes)) | Q(is_superuser=True))
 
 
 @require(may_write_stories)
