@@ -125,10 +125,25 @@ def day_and_time(value) -> str:
 
 
 CHANNELS = dict(Conversation.Channel.choices)
+# What conversation_row reads, for every list of conversations to ask for (with .values()).
+CONVERSATION_COLUMNS = [
+    "pk",
+    "occurred_at",
+    "channel",
+    "summary",
+    "score",
+    "band",
+    "rep__first_name",
+    "rep__last_name",
+    "rep__username",
+]
+PILLAR_NAMES = Names(Conversation.pillars, "pillar__title", "pillar__position")
 
 
 def conversation_row(row: dict, title: str) -> dict:
-    """What every list of conversations shows of one, as text; `title` is the list's own."""
+    """What every list of conversations shows of one, as text; `title` is the list's own.
+    The row holds CONVERSATION_COLUMNS, its "url" (link_rows) and its "pillar_names"
+    (PILLAR_NAMES)."""
     return {
         "url": row["url"],
         "title": f"{title} — {CHANNELS.get(row['channel'], '').lower()}",

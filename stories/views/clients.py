@@ -8,6 +8,8 @@ from django.views.decorators.http import require_GET
 from stories import services
 from stories.forms import ClientForm, ContactForm
 from stories.list_rows import (
+    CONVERSATION_COLUMNS,
+    PILLAR_NAMES,
     Names,
     conversation_row,
     day,
@@ -24,6 +26,7 @@ from stories.permissions import (
     visible_clients,
     visible_conversations,
 )
+from stories.views.conversations import NEWEST_FIRST
 from teams.permissions import require
 
 sales_only = require(may_see_sales_records, hide=True)
@@ -37,21 +40,8 @@ LIST_COLUMNS = [
     "owner__last_name",
     "owner__username",
 ]
-# A client's timeline: index conversation_client_when.
-NEWEST_FIRST = Ordering("-occurred_at", "-pk")
-TIMELINE_COLUMNS = [
-    "pk",
-    "occurred_at",
-    "channel",
-    "summary",
-    "score",
-    "band",
-    "rep__first_name",
-    "rep__last_name",
-    "rep__username",
-]
 TIMELINE_NAMES = {
-    "pillar_names": Names(Conversation.pillars, "pillar__title", "pillar__position"),
+    "pillar_names": PILLAR_NAMES,
     "story_names": Names(Conversation.stories_used, "story__title", "story__title"),
     "contact_names": Names(Conversation.contacts, "contact__name", "contact__name"),
 }
@@ -152,8 +142,8 @@ def client_detail(request, pk):
     page = paginate_queryset(
         request,
         timeline,
-        NEWEST_FIRST,
-        columns=TIMELINE_COLUMNS,
+        NEWEST_FIRST,  # served by conversation_client_when
+        columns=CONVERSATION_COLUMNS,
         size=20,
         salt="stories.client_detail",
         counted=False,

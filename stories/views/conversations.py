@@ -15,6 +15,8 @@ from stories import services
 from stories.choices import Choices
 from stories.forms import ConversationFilterForm, ConversationForm, as_id, start_of_day
 from stories.list_rows import (
+    CONVERSATION_COLUMNS,
+    PILLAR_NAMES,
     Names,
     conversation_row,
     day_and_time,
@@ -40,21 +42,9 @@ PAGE_SIZE = 25
 # Served by the index conversation_when (and conversation_rep_when for one rep's list).
 NEWEST_FIRST = Ordering("-occurred_at", "-pk")
 # What a list row shows; the notes and stored check reports stay in the database.
-LIST_COLUMNS = [
-    "pk",
-    "occurred_at",
-    "channel",
-    "summary",
-    "score",
-    "band",
-    "client_id",
-    "client__name",
-    "rep__first_name",
-    "rep__last_name",
-    "rep__username",
-]
+LIST_COLUMNS = [*CONVERSATION_COLUMNS, "client_id", "client__name"]
 ROW_NAMES = {
-    "pillar_names": Names(Conversation.pillars, "pillar__title", "pillar__position"),
+    "pillar_names": PILLAR_NAMES,
     "topic_names": Names(Conversation.tco_topics, "tcotopic__label", "tcotopic__position"),
 }
 CHANNELS = dict(Conversation.Channel.choices)
