@@ -12,8 +12,8 @@ from django.db import models
 from stories.models.stories import Story
 
 
-class ConversationRollup(models.Model):
-    """Per day and rep: the conversations, and those telling one pillar or hitting one term.
+class Counts(models.Model):
+    """A day's counts of one kind (and key) of conversation.
 
     `kind` says what is counted: "all" every conversation (with its scores), "pillar" those
     that told the pillar `key`, "hit" those that used the guardrail phrase `key`
@@ -27,13 +27,21 @@ class ConversationRollup(models.Model):
         HIT = "hit", "Hit a guardrail term"
 
     day = models.DateField()
-    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=8, choices=Kind.choices)
     key = models.CharField(max_length=120, blank=True)
     # Plain integers, no CHECK >= 0: changes are added as signed increments in one upsert.
     entries = models.IntegerField()
     scored = models.IntegerField()
     score_sum = models.BigIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class ConversationRollup(Counts):
+    """Per day and rep: the conversations, and those telling one pillar or hitting one term."""
+
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         constraints = [
@@ -52,19 +60,12 @@ class ConversationRollup(models.Model):
         return f"{self.day} {self.rep_id} {self.kind} {self.key}: {self.entries}"
 
 
-class CompanyRollup(models.Model):
+class CompanyRollup(Counts):
     """ConversationRollup added up over every rep: what the company-wide figures read.
 
     Managers and marketing see every conversation; per day, this holds one row per kind and
     key instead of one per rep, so a year's figures read a few thousand rows.
     """
-
-    day = models.DateField()
-    kind = models.CharField(max_length=8, choices=ConversationRollup.Kind.choices)
-    key = models.CharField(max_length=120, blank=True)
-    entries = models.IntegerField()
-    scored = models.IntegerField()
-    score_sum = models.BigIntegerField()
 
     class Meta:
         constraints = [
