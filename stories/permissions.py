@@ -243,6 +243,18 @@ def sees_people_on_dashboard(user) -> bool:
     return is_manager(user) or is_lead(user)
 
 
+def dashboard_scope(user) -> str:
+    """Whose conversations this user's sales figures cover, as dashboard_people decides:
+    "everyone", "averages" (everyone's, no individual shown), "team" or "own"."""
+    if is_manager(user):
+        return "everyone"
+    if is_marketing(user):
+        return "averages"
+    if is_lead(user, SALES):
+        return "team"
+    return "own"
+
+
 def dashboard_people(user) -> set[int] | None:
     """Whose conversations count in this user's sales figures: None means everyone.
 

@@ -24,9 +24,9 @@ from stories import generations
 from stories.choices import Choices
 from stories.csv_export import csv_response
 from stories.dashboard import DashboardFilters
-from stories.permissions import may_see_dashboard, sees_people_on_dashboard
+from stories.permissions import dashboard_scope, may_see_dashboard, sees_people_on_dashboard
 from teams.models import Team
-from teams.permissions import MARKETING, SALES, is_lead, is_manager, is_marketing, require
+from teams.permissions import MARKETING, SALES, require
 
 MARKETING_FILL = "#0d6efd"  # Bootstrap's blue: stories, everywhere on the page
 SALES_FILL = "#b45309"  # a dark orange, apart from blue for colour-blind readers too
@@ -225,14 +225,12 @@ def _week_label(week) -> str:
 # --- The page ------------------------------------------------------------------------------
 
 
-def _scope_note(user) -> str:
-    if is_manager(user):
-        return "Conversation figures cover every conversation."
-    if is_marketing(user):
-        return "Conversation figures are the company's averages; no individual is shown."
-    if is_lead(user, SALES):
-        return "Conversation figures cover the people of the teams you lead."
-    return "Conversation figures are your own conversations."
+SCOPE_NOTES = {  # by permissions.dashboard_scope
+    "everyone": "Conversation figures cover every conversation.",
+    "averages": "Conversation figures are the company's averages; no individual is shown.",
+    "team": "Conversation figures cover the people of the teams you lead.",
+    "own": "Conversation figures are your own conversations.",
+}
 
 
 def _compute(user, filters, version) -> dict:
@@ -310,7 +308,7 @@ def _figures_context(user, filters, version, export_query) -> dict:
     return {
         "filters": filters,
         "version": version,
-        "scope_note": _scope_note(user),
+        "scope_note": SCOPE_NOTES[dashboard_scope(user)],
         "default_days": figures.DEFAULT_DAYS,
         "export_query": export_query,
         "marketing_fill": MARKETING_FILL,

@@ -1,6 +1,7 @@
 """The consistency dashboard: exact figures, filters, who sees what, query count, markup."""
 
 import csv
+import html
 import io
 import re
 from datetime import datetime, time, timedelta
@@ -512,3 +513,16 @@ def test_no_current_plumb_line_still_renders(cast, client_for):
     response = page(client_for, cast.manager)
     assert response.context["coverage"]["rows"] == []
     assert "No plumb line has been published yet" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "note"),
+    [
+        ("manager", "cover every conversation"),
+        ("marketer", "the company's averages; no individual is shown"),
+        ("sales_lead", "cover the people of the teams you lead"),
+        ("rep", "are your own conversations"),
+    ],
+)
+def test_the_page_says_whose_conversations_it_counts(cast, client_for, world, name, note):
+    assert note in html.unescape(page(client_for, getattr(cast, name)).content.decode())
