@@ -8,6 +8,8 @@ themselves, so the `cast` fixture re-creates it whenever it is missing.
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
+from django.test import override_settings
 
 from teams.models import Membership, Team, User
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
@@ -64,3 +66,16 @@ def client_for(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def caches_on():
+    """The dashboard's and the filters' caches on (tests/settings.py turns them off), empty
+    before and after. For tests that commit (transaction=True): the caches hear of a change
+    only once it is committed."""
+    cache.clear()
+    with override_settings(
+        PLUMBLINE_DASHBOARD_CACHE_SECONDS=60, PLUMBLINE_CHOICES_CACHE_SECONDS=60
+    ):
+        yield
+    cache.clear()

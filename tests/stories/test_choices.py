@@ -7,9 +7,7 @@ are committed; the rest of the suite runs with the cache off (tests/settings.py)
 import re
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
-from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from plumbline.models import Pillar
@@ -19,16 +17,8 @@ from tests.stories.factories import make_audience
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("cached"),
+    pytest.mark.usefixtures("caches_on"),
 ]
-
-
-@pytest.fixture
-def cached():
-    cache.clear()
-    with override_settings(PLUMBLINE_CHOICES_CACHE_SECONDS=60):
-        yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -5,9 +5,7 @@ are committed; the rest of the suite runs with the cache off (tests/settings.py)
 """
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
-from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -18,16 +16,8 @@ from tests.stories.conversation_factories import make_client, make_conversation
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("cached"),
+    pytest.mark.usefixtures("caches_on"),
 ]
-
-
-@pytest.fixture
-def cached():
-    cache.clear()
-    with override_settings(PLUMBLINE_DASHBOARD_CACHE_SECONDS=60):
-        yield
-    cache.clear()
 
 
 def view(client):
