@@ -32,14 +32,27 @@ def test_a_rep_logs_a_conversation_on_a_phone(sign_in, cast, page, live_server):
     page.get_by_label("When").fill(when.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("Channel").select_option(label="Call")
     page.get_by_label("Summary").fill("Walked the roof with the owner.")
-    page.get_by_label("Notes").fill(
-        "We went through the total cost of ownership. They asked for a discount."
-    )
-    # Not used lately, so not offered: found by its title, then ticked.
+    # Each step waits for the requests it sends: the test server shares one SQLite
+    # connection between its threads, so two requests at once can fail there.
+    with page.expect_response("**/conversations/check/"):
+        page.get_by_label("Notes").fill(
+            "We went through the total cost of ownership. They asked for a discount."
+        )
+    # Not used lately, so not offered: found by its title, then ticked. A search sends no
+    # live check of its own ("consume"); ticking a box does.
     expect(page.get_by_label(story.title)).to_have_count(0)
-    page.get_by_label("Find a story").fill("roof earns")
-    page.get_by_label(story.title).check()
-    page.get_by_label("Find a story").fill("draft nobody")  # the ticked story stays ticked
+    with page.expect_response("**/conversations/check/"):  # leaving Notes: a "change"
+        page.get_by_label("Find a story").focus()
+    checks = []
+    page.on("request", lambda request: "/conversations/check/" in request.url and checks.append(1))
+    with page.expect_response("**/conversations/story-options/**"):
+        page.get_by_label("Find a story").fill("roof earns")
+    page.wait_for_timeout(800)  # longer than the live check's 600 ms delay
+    assert checks == []
+    with page.expect_response("**/conversations/check/"):
+        page.get_by_label(story.title).check()
+    with page.expect_response("**/conversations/story-options/**"):
+        page.get_by_label("Find a story").fill("draft nobody")  # the ticked one stays
     expect(page.get_by_text("No published story has “draft nobody” in its title.")).to_have_count(0)
     expect(page.get_by_label(story.title)).to_be_checked()
     page.get_by_label("Value over the whole life").check()
