@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from django.db import connection
-from django.db.models import OuterRef, QuerySet, StringAgg, Subquery, Value
+from django.db.models import Expression, QuerySet, TextField
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
@@ -33,7 +33,8 @@ SEPARATOR = "\x1f"
 @dataclass(frozen=True)
 class Names:
     """What the many-to-many `relation` (Conversation.pillars) links a row to, as the
-    `text` (a lookup from the through model, "pillar__title") of each, in `order`."""
+    `text` of each in `order`: lookups through the link table's one relation to them
+    ("pillar__title", "pillar__position"); ties go by primary key."""
 
     relation: object
     text: str
@@ -51,16 +52,55 @@ def with_names(queryset: QuerySet, **names: Names) -> QuerySet:
     database can do that; fill_names() completes the rows either way."""
     if not _in_rows():
         return queryset
-    return queryset.annotate(**{to: _joined(spec) for to, spec in names.items()})
+    return queryset.annotate(**{to: JoinedNames(spec) for to, spec in names.items()})
+
+
+class JoinedNames(Expression):
+    """A row's names joined in one string: a correlated subquery over the link table.
+
+    Written as SQL from the models' metadata, once per kind of name and database: as a
+    Subquery of the ORM, resolving and compiling it for every page cost a list as much as
+    the database's whole work on the rows. The outer reference is the query's own first
+    table, whatever its alias (it is relabeled inside another query).
+    """
+
+    output_field = TextField()
+
+    def __init__(self, spec: Names):
+        super().__init__()
+        self.spec = spec
+
+    def as_sql(self, compiler, connection):
+        outer = compiler.quote_name(compiler.query.get_initial_alias())
+        sql = _joined_sql(self.spec, connection.ops.quote_name)
+        return sql % {"outer": outer}, (SEPARATOR,)
+
+    def get_group_by_cols(self):
+        return []
 
 
 @lru_cache
-def _joined(spec: Names) -> Subquery:
-    """The subquery joining a row's names; built once (annotate() resolves a copy)."""
-    owner = spec.relation.field.m2m_field_name()
-    links = spec.relation.through.objects.filter(**{owner: OuterRef("pk")})
-    joined = StringAgg(spec.text, Value(SEPARATOR), order_by=spec.order)
-    return Subquery(links.order_by().values(owner).annotate(joined=joined).values("joined"))
+def _joined_sql(spec: Names, quote) -> str:
+    """`(SELECT STRING_AGG(name, %s ORDER BY ...) FROM link JOIN target WHERE link.owner =
+    %(outer)s.pk)` for this Names; "%(outer)s" is filled in per query."""
+    through = spec.relation.through._meta
+    owner = through.get_field(spec.relation.field.m2m_field_name())
+    link_name, text = spec.text.split("__")
+    order_link, order = spec.order.split("__")
+    if order_link != link_name:
+        raise ValueError(f"{spec}: the text and the order must come from one relation")
+    link = through.get_field(link_name)
+    target = link.related_model._meta
+    text_column = quote(target.get_field(text).column)
+    order_columns = [quote(target.get_field(order).column), quote(target.pk.column)]
+    ordering = ", ".join(f"t.{column}" for column in order_columns)
+    # Only quoted names from the models' metadata; the separator is a parameter.
+    return (
+        f"(SELECT STRING_AGG(t.{text_column}, %%s ORDER BY {ordering})"  # noqa: S608
+        f" FROM {quote(through.db_table)} l INNER JOIN {quote(target.db_table)} t"
+        f" ON t.{quote(target.pk.column)} = l.{quote(link.column)}"
+        f" WHERE l.{quote(owner.column)} = %(outer)s.{quote(owner.target_field.column)})"
+    )
 
 
 def fill_names(rows: list[dict], **names: Names) -> None:
@@ -72,7 +112,17 @@ def fill_names(rows: list[dict], **names: Names) -> None:
                 row[to] = row[to].split(SEPARATOR) if row[to] else []
         return
     for to, spec in names.items():
-        attach_names(rows, spec.relation, spec.text, spec.order, to=to)
+        link = spec.text.split("__")[0]
+        attach_names(rows, spec.relation, spec.text, spec.order, f"{link}_id", to=to)
+
+
+def fill_instance_names(instance, **names: Names) -> None:
+    """fill_names() for one model instance read with_names(): instance.<key> becomes the
+    list of its names."""
+    row = {"pk": instance.pk, **{to: getattr(instance, to, None) for to in names}}
+    fill_names([row], **names)
+    for to in names:
+        setattr(instance, to, row[to])
 
 
 def attach_names(rows: list[dict], relation, text: str, *order: str, to: str) -> None:

@@ -95,8 +95,10 @@ def led_member_ids(lead) -> frozenset[int]:
         return frozenset()
     cached = getattr(lead, "_led_member_ids", None)
     if cached is None:
-        members = Membership.objects.filter(team_id__in=led).values_list("user_id", flat=True)
-        cached = lead._led_member_ids = frozenset(members.distinct())
+        # No ORDER BY: the default one (team and user names) would join both tables and
+        # make them part of the DISTINCT.
+        members = Membership.objects.filter(team_id__in=led).order_by()
+        cached = lead._led_member_ids = frozenset(members.values_list("user_id", flat=True))
     return cached
 
 
