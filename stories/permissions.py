@@ -75,9 +75,11 @@ def visible_stories(user):
     return stories if sees_unpublished(user) else stories.live()
 
 
-def get_story_for(user, pk, *, edit: bool = False) -> Story:
-    """The story, or 404 for those who may not know it exists, or 403 for read-only users."""
-    story = one(Story.objects.select_related("author", "plumbline_version"), pk)
+def get_story_for(user, pk, *, edit: bool = False, stories=None) -> Story:
+    """The story, or 404 for those who may not know it exists, or 403 for read-only users.
+    `stories`: a queryset of Story to read it from (annotated for a page, say)."""
+    stories = Story.objects.all() if stories is None else stories
+    story = one(stories.select_related("author", "plumbline_version"), pk)
     if story is None or not may_see_story(user, story):
         raise Http404("No such story.")
     if edit and not may_edit_story(user, story):
@@ -113,8 +115,9 @@ def _team_of(user) -> set[int]:
     return led_member_ids(user) | {user.pk}
 
 
-def visible_conversations(user):
-    conversations = Conversation.objects.all()
+def visible_conversations(user, conversations=None):
+    """The conversations (of `conversations`, a queryset, or all) this user may see."""
+    conversations = Conversation.objects.all() if conversations is None else conversations
     if is_manager(user):
         return conversations
     if not is_sales(user):
@@ -169,11 +172,11 @@ def may_edit_client(user, client: Client) -> bool:
     return client.owner_id == user.pk or leads(user, client.owner) or is_manager(user)
 
 
-def get_conversation_for(user, pk, *, edit: bool = False) -> Conversation:
-    """404 unless the user may see it; 403 for a lead or manager asked to edit it."""
-    conversation = one(
-        visible_conversations(user).select_related("client", "rep", "plumbline_version"), pk
-    )
+def get_conversation_for(user, pk, *, edit: bool = False, conversations=None) -> Conversation:
+    """404 unless the user may see it; 403 for a lead or manager asked to edit it.
+    `conversations`: a queryset of Conversation to read it from (annotated for a page, say)."""
+    visible = visible_conversations(user, conversations)
+    conversation = one(visible.select_related("client", "rep", "plumbline_version"), pk)
     if conversation is None:
         raise Http404("No such conversation.")
     if edit and conversation.rep_id != user.pk:

@@ -14,7 +14,7 @@ from stories import permissions, services
 from stories.models import Client, Conversation, Story, TcoTopic
 from tests.plumbline.factories import make_published
 from tests.stories.conversation_factories import make_client, make_conversation
-from tests.stories.factories import make_story
+from tests.stories.factories import make_audience, make_story
 from tests.stories.query_counts import with_tags
 from tests.xss_corpus import PAYLOADS, assert_no_xss
 
@@ -1038,6 +1038,35 @@ class TestStoryUsage:
         story = make_story(author=cast.marketer, version=version, status="published")
         content = _html(client_for(cast.rep).get(f"/stories/{story.pk}/"))
         assert "Used in 0 conversations." in content
+
+    def test_query_count(self, client_for, cast, version, world, django_assert_num_queries):
+        """Audiences, pillars, the count of uses and whether there are verdicts come with
+        the story; its uses (a rep's) in one more query, its verdicts once it has some."""
+        audiences = [make_audience(name="Farmers"), make_audience(name="Dairies")]
+        story = make_story(
+            author=cast.marketer,
+            version=version,
+            status="published",
+            audiences=audiences,
+            pillars=("lifetime-value", "local-experts"),
+            reason="Tagged with two pillars.",
+        )
+        for client in (world.client, world.other_client):
+            make_conversation(rep=cast.rep, client=client, version=version, stories=[story])
+        browser = client_for(cast.rep)
+        # The session, the user, their memberships, the story, its uses.
+        with django_assert_num_queries(with_tags(5, 2)):
+            content = _html(browser.get(f"/stories/{story.pk}/"))
+        assert "for Dairies, Farmers" in content
+        assert "Used in 2 conversations." in content
+        assert content.index("Value over the whole life") < content.index("Local people who stay")
+        assert "Verdicts" not in content
+        services.review_create(
+            entry=story, reviewer=cast.manager, verdict="on_message", comment="", version=version
+        )
+        with django_assert_num_queries(with_tags(6, 2)):
+            content = _html(browser.get(f"/stories/{story.pk}/"))
+        assert "Verdicts" in content
 
 
 def test_the_rep_filter_lists_every_rep_however_busy_the_others_are(client_for, cast, version):
