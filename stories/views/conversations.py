@@ -20,11 +20,13 @@ from stories.list_rows import (
     Names,
     conversation_row,
     day_and_time,
+    fill_instance_names,
     link_rows,
+    with_names,
 )
 from stories.live_check import live_check_response, report_for
 from stories.markdown import render_markdown
-from stories.models import Client, Conversation, Story
+from stories.models import Client, Conversation, Review, Story
 from stories.pagination import Ordering, paginate_queryset
 from stories.permissions import (
     conversation_scopes,
@@ -187,7 +189,14 @@ def conversation_check(request):
 
 @sales_only
 def conversation_detail(request, pk):
-    conversation = get_conversation_for(request.user, pk)
+    # Its pillars, topics and whether it has verdicts come with it, in one query.
+    with_reviews = Conversation.objects.annotate(
+        has_reviews=Exists(Review.objects.filter(conversation=OuterRef("pk")))
+    )
+    conversation = get_conversation_for(
+        request.user, pk, conversations=with_names(with_reviews, **ROW_NAMES)
+    )
+    fill_instance_names(conversation, **ROW_NAMES)
     return render(
         request,
         "stories/conversation_detail.html",
@@ -201,9 +210,11 @@ def conversation_detail(request, pk):
                 list(conversation.stories_used.values("pk", "title")),
                 "stories:story_detail",
             ),
-            "tco_topics": list(conversation.tco_topics.values_list("label", flat=True)),
-            "pillars": list(conversation.pillars.values_list("title", flat=True)),
-            "reviews": conversation.reviews.select_related("reviewer", "plumbline_version"),
+            "tco_topics": conversation.topic_names,
+            "pillars": conversation.pillar_names,
+            "reviews": conversation.reviews.select_related("reviewer", "plumbline_version")
+            if conversation.has_reviews
+            else [],
             "may_edit": conversation.rep_id == request.user.pk,
         },
     )

@@ -799,6 +799,35 @@ class TestDetail:
         assert "added value" in content  # the stored check's report
         assert f"plumb line version {version.number}" in content
 
+    def test_query_count(self, client_for, cast, world, version, django_assert_num_queries):
+        """Pillars, topics and whether there are verdicts come with the conversation; its
+        contacts and stories in one query each, its verdicts once it has some."""
+        conversation = make_conversation(
+            rep=cast.rep,
+            client=world.client,
+            version=version,
+            pillars=("lifetime-value", "local-experts"),
+            tco=("financing", "warranty"),
+        )
+        browser = client_for(cast.rep)
+        # The session, the user, their memberships, the conversation, contacts, stories.
+        with django_assert_num_queries(with_tags(6, 2)):
+            content = _html(browser.get(f"/conversations/{conversation.pk}/"))
+        assert content.index("Value over the whole life") < content.index("Local people who")
+        assert "Financing" in content
+        assert "Warranty" in content
+        assert "Verdicts" not in content
+        services.review_create(
+            entry=conversation,
+            reviewer=cast.manager,
+            verdict="needs_work",
+            comment="",
+            version=version,
+        )
+        with django_assert_num_queries(with_tags(7, 2)):
+            content = _html(browser.get(f"/conversations/{conversation.pk}/"))
+        assert "Verdicts" in content
+
     @pytest.mark.parametrize("payload", PAYLOADS[:12] + PAYLOADS[24:36])
     def test_text_cannot_inject_markup(self, client_for, cast, world, version, payload):
         hostile = make_client(cast.rep, f"Client {payload}")
