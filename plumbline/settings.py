@@ -129,16 +129,6 @@ if os.environ.get("DATABASE_URL"):
     postgres = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     if postgres and os.environ.get("DJANGO_PG_JIT", "off") == "off":
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
-    # Prepared statements: the values travel apart from the SQL, so a page's queries are
-    # the same text on every request, and psycopg prepares one the Nth time a connection
-    # runs it; PostgreSQL then skips planning it (up to 0.8 ms of a list's query). 0 turns
-    # this off (values in the SQL, as Django does by default), for PgBouncer in
-    # transaction mode before 1.21, which cannot keep a prepared statement.
-    prepare_threshold = env_int("DJANGO_PG_PREPARE_THRESHOLD", 5)
-    if postgres and prepare_threshold > 0:
-        DATABASES["default"].setdefault("OPTIONS", {}).update(
-            server_side_binding=True, prepare_threshold=prepare_threshold
-        )
 else:
     DATABASES = {
         "default": {
