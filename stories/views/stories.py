@@ -191,12 +191,12 @@ def story_create(request):
     )
 
 
-def _with_page_figures(stories):
+def _with_page_figures():
     """The stories with what their page shows of other tables, read in the story's query:
     audiences, pillars, how many conversations used it (on the link table alone: an
     index-only scan, even for 50,000 uses) and whether it has verdicts."""
     uses = Conversation.stories_used.through.objects.filter(story=OuterRef("pk"))
-    stories = stories.annotate(
+    stories = Story.objects.annotate(
         usage_count=CappedCount(uses.order_by().values("pk")),
         has_reviews=Exists(Review.objects.filter(story=OuterRef("pk"))),
     )
@@ -204,7 +204,7 @@ def _with_page_figures(stories):
 
 
 def story_detail(request, pk):
-    story = get_story_for(request.user, pk, stories=_with_page_figures(Story.objects.all()))
+    story = get_story_for(request.user, pk, stories=_with_page_figures())
     fill_instance_names(story, **STORY_NAMES)
     user = request.user
     usage = []
