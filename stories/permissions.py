@@ -35,13 +35,18 @@ def may_write_stories(user) -> bool:
     return is_marketing(user) or is_manager(user)
 
 
+def _members_and_admins(*functions: str):
+    """The people in a team (of one of these functions, if any are given), and the admins."""
+    member = Membership.objects.filter(user=OuterRef("pk"))
+    if functions:
+        member = member.filter(team__function__in=functions)
+    return User.objects.filter(Q(Exists(member)) | Q(is_superuser=True))
+
+
 def story_writers():
     """Who may have written a story, as may_write_stories has it: marketing, managers and
     admins. The library's author filter offers them."""
-    writes = Membership.objects.filter(
-        user=OuterRef("pk"), team__function__in=[MARKETING, MANAGEMENT]
-    )
-    return User.objects.filter(Q(Exists(writes)) | Q(is_superuser=True))
+    return _members_and_admins(MARKETING, MANAGEMENT)
 
 
 def may_decide(user) -> bool:
@@ -138,14 +143,9 @@ def conversation_scopes(user) -> list[str]:
 def filterable_reps(user):
     """Whose conversations the rep filter offers: None for a rep, who sees only their own."""
     if is_manager(user):
-        sells = Membership.objects.filter(user=OuterRef("pk"), team__function=SALES)
-        return User.objects.filter(Q(Exists(sells)) | Q(is_superuser=True))
-    led = standing(user).led_team_ids
-    if led:
-        return User.objects.filter(
-            pk__in=Membership.objects.filter(team_id__in=led).values("user_id")
-        )
-    return None
+        return _members_and_admins(SALES)
+    team = led_member_ids(user)
+    return User.objects.filter(pk__in=team) if team else None
 
 
 def people_key(user) -> str:
@@ -214,8 +214,7 @@ def queue_people(user):
     people = reviewable_people(user)
     if people is not None:
         return User.objects.filter(pk__in=people)
-    member = Membership.objects.filter(user=OuterRef("pk"))
-    return User.objects.filter(Q(Exists(member)) | Q(is_superuser=True))
+    return _members_and_admins()
 
 
 def queue_teams(user):

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import timedelta
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -26,7 +27,7 @@ from stories.list_rows import (
 )
 from stories.live_check import live_check_response, report_for
 from stories.markdown import render_markdown
-from stories.models import Client, Conversation, Review, Story
+from stories.models import Conversation, Review, Story
 from stories.pagination import Ordering, paginate_queryset
 from stories.permissions import (
     conversation_scopes,
@@ -61,8 +62,8 @@ def conversation_list(request):
     filters = ConversationFilterForm(
         request.GET or None,
         choices=Choices(),
-        # Read (and its access rule applied) only to check a submitted client.
-        clients=visible_clients(user) if request.GET.get("client") else Client.objects.none(),
+        # Built only to check a submitted client (see forms._offer).
+        clients=partial(visible_clients, user),
         reps=filterable_reps(user),
         reps_key=f"reps:{people_key(user)}",
         scopes=scopes,
