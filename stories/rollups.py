@@ -9,6 +9,8 @@ Every write to a conversation goes through one of these, inside the writer's tra
   already knows the values before and after, so it reads nothing more;
 - `rebuild()` recounts everything (after a bulk load; also what the tests compare with).
 
+Besides the per-day tables, `StoryUseTotal` holds each story's uses ever, for its page.
+
 Changes are applied as increments (`INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n`,
 on PostgreSQL and SQLite alike), in key order so that concurrent writers never deadlock,
 and rows that fall to zero are deleted. Each change also makes the cached dashboard
@@ -30,6 +32,7 @@ from stories.models import (
     Conversation,
     ConversationRollup,
     StoryUseRollup,
+    StoryUseTotal,
 )
 
 ALL, PILLAR, HIT = (kind.value for kind in ConversationRollup.Kind)
@@ -166,22 +169,32 @@ _STORY_UPSERT = """
     ON CONFLICT (rep_id, day, story_id) DO UPDATE SET
         uses = stories_storyuserollup.uses + excluded.uses
 """
+_TOTAL_UPSERT = """
+    INSERT INTO stories_storyusetotal (story_id, uses) VALUES (%s, %s)
+    ON CONFLICT (story_id) DO UPDATE SET uses = stories_storyusetotal.uses + excluded.uses
+"""
 
 
-def apply(deltas: Deltas) -> None:
-    """Add `deltas` to the summary tables; rows that reach zero are deleted."""
+def apply(deltas: Deltas, *, totals: bool = True) -> None:
+    """Add `deltas` to the summary tables (and, with `totals`, to StoryUseTotal); rows that
+    reach zero are deleted."""
     company = defaultdict(lambda: [0, 0, 0])  # (day, kind, key), every rep together
     for (day, _rep, kind, key), counts in deltas.conversations.items():
         for i, value in enumerate(counts):
             company[(day, kind, key)][i] += value
+    per_story = defaultdict(int)
+    if totals:
+        for (_day, _rep, story_id), uses in deltas.stories.items():
+            per_story[(story_id,)] += uses
     # Sorted, so that two writers lock the same rows in the same order.
     conversations = sorted((k, c) for k, c in deltas.conversations.items() if any(c))
     company = sorted((k, c) for k, c in company.items() if any(c))
     stories = sorted((key, uses) for key, uses in deltas.stories.items() if uses)
+    per_story = sorted((key, uses) for key, uses in per_story.items() if uses)
     if not conversations and not stories:
         return
     if connection.vendor == "postgresql":
-        _apply_in_bulk(conversations, company, stories)
+        _apply_in_bulk(conversations, company, stories, per_story)
     else:
         with connection.cursor() as cursor:
             if conversations:
@@ -190,11 +203,15 @@ def apply(deltas: Deltas) -> None:
                 cursor.executemany(_COMPANY_UPSERT, [(*k, *c) for k, c in company])
             if stories:
                 cursor.executemany(_STORY_UPSERT, [(*key, uses) for key, uses in stories])
+            if per_story:
+                cursor.executemany(_TOTAL_UPSERT, [(*key, uses) for key, uses in per_story])
         reps = {key[1] for key, _ in conversations} | {key[1] for key, _ in stories}
         days = {key[0] for key, _ in conversations} | {key[0] for key, _ in stories}
         ConversationRollup.objects.filter(rep__in=reps, day__in=days, entries=0).delete()
         CompanyRollup.objects.filter(day__in=days, entries=0).delete()
         StoryUseRollup.objects.filter(rep__in=reps, day__in=days, uses=0).delete()
+        used = [story_id for (story_id,), _ in per_story]
+        StoryUseTotal.objects.filter(story__in=used, uses=0).delete()
     figures_changed()
 
 
@@ -227,19 +244,27 @@ _STORY_UPSERT_ARRAYS = """
         uses = stories_storyuserollup.uses + excluded.uses
     RETURNING id, uses
 """
+_TOTAL_UPSERT_ARRAYS = """
+    INSERT INTO stories_storyusetotal (story_id, uses)
+    SELECT * FROM unnest(%s::bigint[], %s::int[])
+    ON CONFLICT (story_id) DO UPDATE SET uses = stories_storyusetotal.uses + excluded.uses
+    RETURNING story_id, uses
+"""
 _EMPTIED = {
     _CONVERSATION_UPSERT_ARRAYS: "DELETE FROM stories_conversationrollup WHERE id = ANY(%s)",
     _COMPANY_UPSERT_ARRAYS: "DELETE FROM stories_companyrollup WHERE id = ANY(%s)",
     _STORY_UPSERT_ARRAYS: "DELETE FROM stories_storyuserollup WHERE id = ANY(%s)",
+    _TOTAL_UPSERT_ARRAYS: "DELETE FROM stories_storyusetotal WHERE story_id = ANY(%s)",
 }
 
 
-def _apply_in_bulk(conversations, company, stories) -> None:
+def _apply_in_bulk(conversations, company, stories, per_story) -> None:
     with connection.cursor() as cursor:
         for statement, rows in (
             (_CONVERSATION_UPSERT_ARRAYS, conversations),
             (_COMPANY_UPSERT_ARRAYS, company),
             (_STORY_UPSERT_ARRAYS, [(key, [uses]) for key, uses in stories]),
+            (_TOTAL_UPSERT_ARRAYS, [(key, [uses]) for key, uses in per_story]),
         ):
             if not rows:
                 continue
@@ -269,14 +294,16 @@ def people_changed(sender, update_fields=None, **kwargs) -> None:
 # --- Recount -------------------------------------------------------------------------------
 
 
-def rebuild(*, announce: bool = True) -> None:
+def rebuild(*, announce: bool = True, totals: bool = True) -> None:
     """Recount the summary tables from every conversation (after a bulk load). `announce`
-    moves the figures' generation on (migrations, which run before it exists, don't)."""
+    moves the figures' generation on and `totals` recounts StoryUseTotal too (migration
+    0006 does neither: it runs before both exist)."""
     with transaction.atomic():
-        for model in (ConversationRollup, CompanyRollup, StoryUseRollup):
+        models = [ConversationRollup, CompanyRollup, StoryUseRollup]
+        for model in [*models, StoryUseTotal] if totals else models:
             model.objects.all().delete()
         if connection.vendor == "postgresql":
-            _rebuild_in_sql()
+            _rebuild_in_sql(totals)
         else:
             last = 0
             while pks := list(
@@ -284,7 +311,7 @@ def rebuild(*, announce: bool = True) -> None:
                 .order_by("pk")
                 .values_list("pk", flat=True)[:CHUNK]
             ):
-                apply(contributions(pks))
+                apply(contributions(pks), totals=totals)
                 last = pks[-1]
         if announce:
             figures_changed()
@@ -318,8 +345,14 @@ _REBUILD_IN_SQL = [
 ]
 
 
-def _rebuild_in_sql() -> None:
-    """The same recount on PostgreSQL, in five INSERT ... SELECTs (about a minute for 1 M)."""
+_REBUILD_TOTALS_IN_SQL = """
+    INSERT INTO stories_storyusetotal (story_id, uses)
+    SELECT story_id, count(*) FROM stories_conversation_stories_used GROUP BY 1"""
+
+
+def _rebuild_in_sql(totals: bool) -> None:
+    """The same recount on PostgreSQL, in five or six INSERT ... SELECTs (about a minute for
+    1 M)."""
     with connection.cursor() as cursor:
-        for statement in _REBUILD_IN_SQL:
+        for statement in [*_REBUILD_IN_SQL, _REBUILD_TOTALS_IN_SQL] if totals else _REBUILD_IN_SQL:
             cursor.execute(statement, {"zone": settings.TIME_ZONE})

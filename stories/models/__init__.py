@@ -7,6 +7,7 @@ from stories.models.rollups import (
     ConversationRollup,
     Generation,
     StoryUseRollup,
+    StoryUseTotal,
 )
 from stories.models.sales import (
     Client,
@@ -43,6 +44,7 @@ __all__ = [
     "StoryQuerySet",
     "StoryRevision",
     "StoryUseRollup",
+    "StoryUseTotal",
     "TcoTopic",
     "normalized_name",
 ]

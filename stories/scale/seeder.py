@@ -26,6 +26,7 @@ from stories.models import (
     Story,
     StoryRevision,
     StoryUseRollup,
+    StoryUseTotal,
 )
 from stories.scale.bulk import CONVERSATION_M2M, on_postgresql
 from stories.scale.clients import Clients
@@ -91,7 +92,7 @@ class Seeder(People, Stories, Clients, Conversations):
             return
         started = time.monotonic()
         models = [Client, Contact, Audience, Story, StoryRevision, Conversation]
-        models += [ConversationRollup, StoryUseRollup, User, Membership, Team]
+        models += [ConversationRollup, StoryUseRollup, StoryUseTotal, User, Membership, Team]
         models += [
             getattr(model, name).through
             for model, names in (

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import timedelta
-from functools import partial
+from functools import lru_cache, partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -188,15 +188,19 @@ def conversation_check(request):
     return live_check_response(request, CHECKED_FIELDS)
 
 
-@sales_only
-def conversation_detail(request, pk):
-    # Its pillars, topics and whether it has verdicts come with it, in one query.
+@lru_cache(maxsize=1)
+def _with_page_figures():
+    """The conversations with their pillars, topics and whether they have verdicts, read
+    in the conversation's own query. Built once, as the story page's (views/stories.py)."""
     with_reviews = Conversation.objects.annotate(
         has_reviews=Exists(Review.objects.filter(conversation=OuterRef("pk")))
     )
-    conversation = get_conversation_for(
-        request.user, pk, conversations=with_names(with_reviews, **ROW_NAMES)
-    )
+    return with_names(with_reviews, **ROW_NAMES)
+
+
+@sales_only
+def conversation_detail(request, pk):
+    conversation = get_conversation_for(request.user, pk, conversations=_with_page_figures())
     fill_instance_names(conversation, **ROW_NAMES)
     return render(
         request,

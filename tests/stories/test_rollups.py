@@ -24,6 +24,7 @@ from stories.models import (
     RecheckRun,
     Story,
     StoryUseRollup,
+    StoryUseTotal,
 )
 from stories.recheck import recheck_batch
 from teams.models import Membership, Team
@@ -62,6 +63,7 @@ def recount():
                     rows[(*row, "score_sum")] += c.score
         for story_id in used.get(c.pk, []):
             rows[("s", day, c.rep_id, story_id, "uses")] += 1
+            rows[("total", story_id, "uses")] += 1
     return +rows
 
 
@@ -75,6 +77,8 @@ def summaries():
             rows[("company", r.day, r.kind, r.key, name)] += getattr(r, name)
     for r in StoryUseRollup.objects.all():
         rows[("s", r.day, r.rep_id, r.story_id, "uses")] += r.uses
+    for r in StoryUseTotal.objects.all():
+        rows[("total", r.story_id, "uses")] += r.uses
     assert all(value > 0 for value in rows.values() if value), "negative summary"
     return +rows
 
@@ -185,9 +189,12 @@ class SummariesEqualARecount(TestCase):
 def test_a_deleted_conversation_leaves_no_empty_rows(cast):
     version = make_published(by=cast.admin)
     client = make_client(cast.rep)
-    conversation = make_conversation(rep=cast.rep, client=client, version=version)
+    story = make_story(author=cast.marketer, version=version, status="published")
+    conversation = make_conversation(rep=cast.rep, client=client, version=version, stories=[story])
     assert ConversationRollup.objects.filter(rep=cast.rep).exists()
+    assert StoryUseTotal.objects.get(story=story).uses == 1
     services.conversation_delete(conversation=conversation)
     assert not ConversationRollup.objects.exists()
     assert not CompanyRollup.objects.exists()
     assert not StoryUseRollup.objects.exists()
+    assert not StoryUseTotal.objects.exists()
