@@ -26,19 +26,29 @@ from stories.models import Conversation
 _PK = 2147483647  # a stand-in primary key, replaced by each row's own
 
 
-# Joins a row's names in SQL and splits them again here: a control character no name holds.
+# Joins a row's names in SQL and splits them again here: control characters no name holds,
+# one between names and one between the fields of a name (Names.also).
 SEPARATOR = "\x1f"
+FIELD_SEPARATOR = "\x1e"
 
 
 @dataclass(frozen=True)
 class Names:
     """What the many-to-many `relation` (Conversation.pillars) links a row to, as the
     `text` of each in `order`: lookups through the link table's one relation to them
-    ("pillar__title", "pillar__position"); ties go by primary key."""
+    ("pillar__title", "pillar__position"); ties go by primary key. With `also` (more such
+    lookups, of columns that are never NULL), each name is a tuple of text: the text, then
+    those ("story__title", also=("story__id",) gives ("Roof tale", "42"))."""
 
     relation: object
     text: str
     order: str
+    also: tuple[str, ...] = ()
+
+    @property
+    def link(self) -> str:
+        """The link table's relation to what is named ("pillar")."""
+        return self.text.split("__")[0]
 
 
 def _in_rows() -> bool:
@@ -73,7 +83,7 @@ class JoinedNames(Expression):
     def as_sql(self, compiler, connection):
         outer = compiler.quote_name(compiler.query.get_initial_alias())
         sql = _joined_sql(self.spec, connection.ops.quote_name)
-        return sql % {"outer": outer}, (SEPARATOR,)
+        return sql % {"outer": outer}, (FIELD_SEPARATOR,) * len(self.spec.also) + (SEPARATOR,)
 
     def get_group_by_cols(self):
         return []
@@ -85,18 +95,24 @@ def _joined_sql(spec: Names, quote) -> str:
     %(outer)s.pk)` for this Names; "%(outer)s" is filled in per query."""
     through = spec.relation.through._meta
     owner = through.get_field(spec.relation.field.m2m_field_name())
-    link_name, text = spec.text.split("__")
-    order_link, order = spec.order.split("__")
-    if order_link != link_name:
-        raise ValueError(f"{spec}: the text and the order must come from one relation")
-    link = through.get_field(link_name)
+    fields = []
+    for lookup in (spec.text, spec.order, *spec.also):
+        link_name, field = lookup.split("__")
+        if link_name != spec.link:
+            raise ValueError(f"{spec}: every lookup must go through {spec.link}")
+        fields.append(field)
+    text, order, *also = fields
+    link = through.get_field(spec.link)
     target = link.related_model._meta
-    text_column = quote(target.get_field(text).column)
+    columns = [f"t.{quote(target.get_field(field).column)}" for field in (text, *also)]
+    if also:  # one text of the fields, between field separators
+        columns = [f"CAST({column} AS TEXT)" for column in columns]
+    joined = " || %%s || ".join(columns)
     order_columns = [quote(target.get_field(order).column), quote(target.pk.column)]
     ordering = ", ".join(f"t.{column}" for column in order_columns)
-    # Only quoted names from the models' metadata; the separator is a parameter.
+    # Only quoted names from the models' metadata; the separators are parameters.
     return (
-        f"(SELECT STRING_AGG(t.{text_column}, %%s ORDER BY {ordering})"  # noqa: S608
+        f"(SELECT STRING_AGG({joined}, %%s ORDER BY {ordering})"  # noqa: S608
         f" FROM {quote(through.db_table)} l INNER JOIN {quote(target.db_table)} t"
         f" ON t.{quote(target.pk.column)} = l.{quote(link.column)}"
         f" WHERE l.{quote(owner.column)} = %(outer)s.{quote(owner.target_field.column)})"
@@ -108,12 +124,14 @@ def fill_names(rows: list[dict], **names: Names) -> None:
     in one query per kind."""
     if _in_rows():
         for row in rows:
-            for to in names:
-                row[to] = row[to].split(SEPARATOR) if row[to] else []
+            for to, spec in names.items():
+                found = row[to].split(SEPARATOR) if row[to] else []
+                if spec.also:
+                    found = [tuple(name.split(FIELD_SEPARATOR)) for name in found]
+                row[to] = found
         return
     for to, spec in names.items():
-        link = spec.text.split("__")[0]
-        attach_names(rows, spec.relation, spec.text, spec.order, f"{link}_id", to=to)
+        attach_names(rows, spec, to=to)
 
 
 def fill_instance_names(instance, **names: Names) -> None:
@@ -125,20 +143,20 @@ def fill_instance_names(instance, **names: Names) -> None:
         setattr(instance, to, row[to])
 
 
-def attach_names(rows: list[dict], relation, text: str, *order: str, to: str) -> None:
-    """Set row[to]: the `text` (a lookup from the through model, "pillar__title") of what
-    the many-to-many `relation` (Conversation.pillars) links each row to, in `order`."""
+def attach_names(rows: list[dict], spec: Names, *, to: str) -> None:
+    """Set row[to]: the names `spec` gives each row, read in one query."""
+    relation = spec.relation
     owner = f"{relation.field.m2m_field_name()}_id"
     found = defaultdict(list)
     ids = [row["pk"] for row in rows]
     if ids:
-        pairs = (
+        links = (
             relation.through.objects.filter(**{f"{owner}__in": ids})
-            .order_by(*order)
-            .values_list(owner, text)
+            .order_by(spec.order, f"{spec.link}_id")
+            .values_list(owner, spec.text, *spec.also)
         )
-        for pk, name in pairs:
-            found[pk].append(name)
+        for pk, name, *also in links:
+            found[pk].append((name, *map(str, also)) if spec.also else name)
     for row in rows:
         row[to] = found[row["pk"]]
 

@@ -75,7 +75,12 @@ class Contact(models.Model):
         ordering = ["name"]
 
     def __str__(self):
-        return f"{self.name} ({self.role})" if self.role else self.name
+        return self.label(self.name, self.role)
+
+    @staticmethod
+    def label(name: str, role: str) -> str:
+        """ "Amara Osei (Owner)", or the name alone."""
+        return f"{name} ({role})" if role else name
 
 
 class TcoTopic(models.Model):

@@ -45,7 +45,6 @@ TIMELINE_NAMES = {
     "story_names": Names(Conversation.stories_used, "story__title", "story__title"),
     "contact_names": Names(Conversation.contacts, "contact__name", "contact__name"),
 }
-CHANNELS = dict(Conversation.Channel.choices)
 
 
 @sales_only

@@ -27,7 +27,7 @@ from stories.list_rows import (
 )
 from stories.live_check import live_check_response, report_for
 from stories.markdown import render_markdown
-from stories.models import Conversation, Review, Story
+from stories.models import Contact, Conversation, Review, Story
 from stories.pagination import Ordering, paginate_queryset
 from stories.permissions import (
     conversation_scopes,
@@ -50,7 +50,16 @@ ROW_NAMES = {
     "pillar_names": PILLAR_NAMES,
     "topic_names": Names(Conversation.tco_topics, "tcotopic__label", "tcotopic__position"),
 }
-CHANNELS = dict(Conversation.Channel.choices)
+# The conversation's page: its tags, and whom and what it names with their details.
+PAGE_NAMES = {
+    **ROW_NAMES,
+    "contact_names": Names(
+        Conversation.contacts, "contact__name", "contact__name", also=("contact__role",)
+    ),
+    "story_links": Names(
+        Conversation.stories_used, "story__title", "story__title", also=("story__id",)
+    ),
+}
 CHECKED_FIELDS = ("summary", "notes", "client_goals", "risks", "outcome", "next_step")
 sales_only = require(may_see_sales_records, hide=True)
 
@@ -195,13 +204,14 @@ def _with_page_figures():
     with_reviews = Conversation.objects.annotate(
         has_reviews=Exists(Review.objects.filter(conversation=OuterRef("pk")))
     )
-    return with_names(with_reviews, **ROW_NAMES)
+    return with_names(with_reviews, **PAGE_NAMES)
 
 
 @sales_only
 def conversation_detail(request, pk):
     conversation = get_conversation_for(request.user, pk, conversations=_with_page_figures())
-    fill_instance_names(conversation, **ROW_NAMES)
+    fill_instance_names(conversation, **PAGE_NAMES)
+    stories_used = [{"pk": int(pk), "title": title} for title, pk in conversation.story_links]
     return render(
         request,
         "stories/conversation_detail.html",
@@ -209,12 +219,10 @@ def conversation_detail(request, pk):
             "conversation": conversation,
             "notes": render_markdown(conversation.notes),
             "report": conversation.report,
-            # Names and titles only: full models (a story's stored check, say) cost more.
-            "contacts": ", ".join(map(str, conversation.contacts.only("name", "role"))),
-            "stories_used": link_rows(
-                list(conversation.stories_used.values("pk", "title")),
-                "stories:story_detail",
+            "contacts": ", ".join(
+                Contact.label(name, role) for name, role in conversation.contact_names
             ),
+            "stories_used": link_rows(stories_used, "stories:story_detail"),
             "tco_topics": conversation.topic_names,
             "pillars": conversation.pillar_names,
             "reviews": conversation.reviews.select_related("reviewer", "plumbline_version")

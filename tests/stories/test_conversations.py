@@ -11,7 +11,7 @@ from django.test import Client as BrowserClient
 from django.utils import timezone
 
 from stories import permissions, services
-from stories.models import Client, Conversation, Story, TcoTopic
+from stories.models import Client, Contact, Conversation, Story, TcoTopic
 from tests.plumbline.factories import make_published
 from tests.stories.conversation_factories import make_client, make_conversation
 from tests.stories.factories import make_audience, make_story
@@ -800,22 +800,32 @@ class TestDetail:
         assert f"plumb line version {version.number}" in content
 
     def test_query_count(self, client_for, cast, world, version, django_assert_num_queries):
-        """Pillars, topics and whether there are verdicts come with the conversation; its
-        contacts and stories in one query each, its verdicts once it has some."""
+        """Pillars, topics, contacts, stories and whether there are verdicts come with the
+        conversation; its verdicts in one more query once it has some."""
+        stories = [
+            make_story(author=cast.marketer, version=version, status="published", title=title)
+            for title in ("Roof tale", "Barn tale")
+        ]
+        sam = Contact.objects.create(client=world.client, name="Sam Reed", role="")
         conversation = make_conversation(
             rep=cast.rep,
             client=world.client,
             version=version,
             pillars=("lifetime-value", "local-experts"),
             tco=("financing", "warranty"),
+            contacts=[world.contact, sam],
+            stories=stories,
         )
         browser = client_for(cast.rep)
-        # The session, the user, their memberships, the conversation, contacts, stories.
-        with django_assert_num_queries(with_tags(6, 2)):
+        # The session, the user, their memberships, the conversation.
+        with django_assert_num_queries(with_tags(4, 4)):
             content = _html(browser.get(f"/conversations/{conversation.pk}/"))
         assert content.index("Value over the whole life") < content.index("Local people who")
         assert "Financing" in content
         assert "Warranty" in content
+        assert "with Amara Osei (Owner), Sam Reed</p>" in content
+        barn, roof = (f'<a href="/stories/{story.pk}/">' for story in reversed(stories))
+        assert content.index(f"{barn}Barn tale</a>") < content.index(f"{roof}Roof tale</a>")
         assert "Verdicts" not in content
         services.review_create(
             entry=conversation,
@@ -824,7 +834,7 @@ class TestDetail:
             comment="",
             version=version,
         )
-        with django_assert_num_queries(with_tags(7, 2)):
+        with django_assert_num_queries(with_tags(5, 4)):
             content = _html(browser.get(f"/conversations/{conversation.pk}/"))
         assert "Verdicts" in content
 
