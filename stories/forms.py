@@ -19,6 +19,7 @@ from stories.models import (
     TcoTopic,
     normalized_name,
 )
+from stories.pagination import CURSOR
 from teams.models import Team, User
 
 
@@ -433,6 +434,23 @@ class QueueFilterForm(forms.Form):
         _offer(self, "team", teams, choices.teams(teams, f"queue:{key}"))
         self.fields["pillar"].offered = [("", "Any pillar"), *choices.pillars(version)]
         self.person_names = dict(names)
+
+
+# A list page's filters panel stays closed, and its form unbuilt (with what it offers: a
+# manager's 500 people among them), until a filter is applied or the panel is asked for
+# with ?filters=open: htmx asks when the panel is first opened and gets the panel alone;
+# a link asks without JavaScript and gets the page with the panel open.
+SHOW_FILTERS = "filters"
+
+
+def filters_wanted(request) -> bool:
+    """Whether the list page builds its filters: anything asked but a page's cursor."""
+    return any(key != CURSOR for key in request.GET)
+
+
+def filters_panel_only(request) -> bool:
+    """Whether htmx asks for the filters panel alone."""
+    return bool(request.htmx) and request.GET.get(SHOW_FILTERS) == "open"
 
 
 def _offer(form: forms.Form, name: str, queryset, choices) -> None:

@@ -14,7 +14,14 @@ from django.views.decorators.http import require_GET
 from plumbline.models import PlumbLineVersion
 from stories import services
 from stories.choices import Choices
-from stories.forms import ConversationFilterForm, ConversationForm, as_id, start_of_day
+from stories.forms import (
+    ConversationFilterForm,
+    ConversationForm,
+    as_id,
+    filters_panel_only,
+    filters_wanted,
+    start_of_day,
+)
 from stories.list_rows import (
     CONVERSATION_COLUMNS,
     PILLAR_NAMES,
@@ -68,18 +75,22 @@ sales_only = require(may_see_sales_records, hide=True)
 def conversation_list(request):
     user = request.user
     scopes = conversation_scopes(user)
-    filters = ConversationFilterForm(
-        request.GET or None,
-        choices=Choices(),
-        # Built only to check a submitted client (see forms._offer).
-        clients=partial(visible_clients, user),
-        reps=filterable_reps(user),
-        reps_key=f"reps:{people_key(user)}",
-        scopes=scopes,
-    )
+    filters = None
+    if filters_wanted(request):
+        filters = ConversationFilterForm(
+            request.GET,
+            choices=Choices(),
+            # Built only to check a submitted client (see forms._offer).
+            clients=partial(visible_clients, user),
+            reps=filterable_reps(user),
+            reps_key=f"reps:{people_key(user)}",
+            scopes=scopes,
+        )
+        if filters_panel_only(request):
+            return render(request, "stories/_conversation_filters.html", {"filters": filters})
     conversations = visible_conversations(user)
     scope = scopes[0]
-    if filters.is_bound:
+    if filters is not None:
         filters.is_valid()  # a tampered value drops that one filter, not all of them
         data = filters.cleaned_data
         scope = data.get("scope") or scope
@@ -120,7 +131,8 @@ def conversation_list(request):
         names=ROW_NAMES,
     )
     rows = page.object_list
-    filters.offer_clients((row["client_id"], row["client__name"]) for row in rows)
+    if filters is not None:
+        filters.offer_clients((row["client_id"], row["client__name"]) for row in rows)
     link_rows(rows, "stories:conversation_detail")
     return render(
         request,

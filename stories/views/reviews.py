@@ -14,7 +14,7 @@ from plumbline.templatetags.plumbline_tags import band_style
 from stories import recheck, services
 from stories.choices import Choices
 from stories.csv_export import csv_response
-from stories.forms import QueueFilterForm, ReviewForm
+from stories.forms import QueueFilterForm, ReviewForm, filters_panel_only, filters_wanted
 from stories.list_rows import day, link_rows
 from stories.markdown import render_markdown
 from stories.models import Conversation, Notification, RecheckRun, Review, Story
@@ -40,9 +40,13 @@ def _current_version():
     return version
 
 
-def _queue_filters(request, version) -> tuple[QueueFilterForm, QueueFilters]:
+def _queue_filters(request, version) -> tuple[QueueFilterForm | None, QueueFilters]:
+    """The queue's filter form (None until a filter is applied or asked for: see
+    forms.filters_wanted) and the filters it holds."""
+    if not filters_wanted(request):
+        return None, QueueFilters()
     form = QueueFilterForm(
-        request.GET or None,
+        request.GET,
         choices=Choices(),
         # Built only to check a submitted value or on a cache miss (see forms._offer).
         people=partial(queue_people, request.user),
@@ -69,8 +73,10 @@ def _queue_filters(request, version) -> tuple[QueueFilterForm, QueueFilters]:
 def queue(request):
     version = _current_version()
     form, filters = _queue_filters(request, version)
+    if form is not None and filters_panel_only(request):
+        return render(request, "stories/_queue_filters.html", {"filters": form})
     page = queue_page(request, request.user, version, filters)
-    rows = with_people(page.object_list, form.person_names)
+    rows = with_people(page.object_list, form.person_names if form is not None else {})
     for kind in ("story", "conversation"):
         of_kind = [row for row in rows if row["kind"] == kind]
         link_rows(of_kind, "stories:review_entry", kind)

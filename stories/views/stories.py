@@ -13,7 +13,14 @@ from plumbline.models import PlumbLineVersion
 from plumbline.templatetags.plumbline_tags import band_label, band_style
 from stories import services
 from stories.choices import Choices
-from stories.forms import PublishForm, SendBackForm, StoryFilterForm, StoryForm
+from stories.forms import (
+    PublishForm,
+    SendBackForm,
+    StoryFilterForm,
+    StoryForm,
+    filters_panel_only,
+    filters_wanted,
+)
 from stories.list_rows import Names, day, fill_instance_names, link_rows, person, with_names
 from stories.live_check import live_check_response, report_for
 from stories.markdown import render_markdown
@@ -82,15 +89,19 @@ def _content(form) -> services.StoryContent:
 @require(may_use_library)
 def library(request):
     user = request.user
-    filters = StoryFilterForm(
-        request.GET or None,
-        choices=Choices(),
-        show_status=sees_unpublished(user),
-        authors=story_writers,
-    )
+    filters = None
+    if filters_wanted(request):
+        filters = StoryFilterForm(
+            request.GET,
+            choices=Choices(),
+            show_status=sees_unpublished(user),
+            authors=story_writers,
+        )
+        if filters_panel_only(request):
+            return render(request, "stories/_story_filters.html", {"filters": filters})
     stories = visible_stories(user)
     sort = "-published"
-    if filters.is_bound:
+    if filters is not None:
         filters.is_valid()  # a tampered value drops that one filter, not all of them
         data = filters.cleaned_data
         if data.get("q"):

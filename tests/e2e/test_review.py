@@ -54,3 +54,28 @@ def test_a_manager_coaches_a_rep_through_the_review_queue(sign_in, cast, page, l
     feedback.get_by_role("link").first.click()
     expect(page.get_by_role("heading", name="Call with Northgate Cold Store")).to_be_visible()
     expect(page.get_by_text("Say what the discount buys them")).to_be_visible()
+
+
+def test_the_filters_load_when_opened_and_filter(sign_in, cast, page, live_server):
+    version = make_published(by=cast.manager)
+    make_conversation(
+        rep=cast.rep, client=make_client(cast.rep, "Northgate"), version=version, summary="Rep's."
+    )
+    make_conversation(
+        rep=cast.teammate,
+        client=make_client(cast.teammate, "Brindle"),
+        version=version,
+        summary="Teammate's.",
+    )
+    page = sign_in("manager", PASSWORD)
+    page.goto(f"{live_server.url}/review/")
+    expect(page.locator("table tbody tr")).to_have_count(2)
+    expect(page.get_by_label("Person")).to_have_count(0)  # not built until opened
+    with page.expect_response("**/review/?filters=open"):
+        page.get_by_text("Filter", exact=True).click()
+    page.get_by_label("Person").select_option(label=cast.teammate.display_name)
+    page.get_by_role("button", name="Filter").click()
+    rows = page.locator("table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Teammate's.")
+    expect(page.get_by_label("Person")).to_have_value(str(cast.teammate.pk))  # open, chosen
