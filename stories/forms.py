@@ -429,11 +429,9 @@ class QueueFilterForm(forms.Form):
         """`people` and `teams`: whom the reviewer may filter by, a set `key` names for the
         cache of `choices`; the pillars are those of the plumb line `version`."""
         super().__init__(*args, **kwargs)
-        names = choices.people(people, f"queue:{key}")
-        _offer(self, "person", people, names)
+        _offer(self, "person", people, choices.people(people, f"queue:{key}"))
         _offer(self, "team", teams, choices.teams(teams, f"queue:{key}"))
         self.fields["pillar"].offered = [("", "Any pillar"), *choices.pillars(version)]
-        self.person_names = dict(names)
 
 
 # A list page's filters panel stays closed, and its form unbuilt (with what it offers: a

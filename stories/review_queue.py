@@ -21,9 +21,9 @@ from stories.list_rows import person
 from stories.models import Conversation, Review, Story
 from stories.pagination import FROM_ROWS, Ordering, paginate
 from stories.permissions import reviewable_people
-from teams.models import Membership, User
+from teams.models import Membership
 
-COLUMNS = ["kind", "pk", "score", "band", "when", "label", "person_id"]
+COLUMNS = ["kind", "pk", "score", "band", "when", "label", "person_id", "first", "last", "username"]
 # The lowest scores first (unchecked entries last), the newest first within a score.
 QUEUE_ORDER = Ordering("score", "-when", "kind", "pk", nullable=["score"])
 # The same within one part, where `kind` is a constant.
@@ -94,6 +94,7 @@ def _queue(
             when=Coalesce("published_at", "updated_at"),
             label=F("title"),
             person_id=F("author_id"),
+            **_person("author"),
         )
         parts.append(stories)
     if filters.kind in ("", "conversation"):
@@ -105,6 +106,7 @@ def _queue(
             when=F("occurred_at"),
             label=F("summary"),
             person_id=F("rep_id"),
+            **_person("rep"),
         )
         parts.append(conversations)
     if after is not None:
@@ -139,13 +141,14 @@ def queue_page(request, user, version, filters: QueueFilters):
     )
 
 
-def with_people(rows, names: dict[int, str]) -> list[dict]:
-    """The rows with the person's name, from `names` (the filter's people) or one query."""
-    rows = list(rows)
-    missing = {row["person_id"] for row in rows} - names.keys()
-    if missing:
-        people = User.objects.filter(pk__in=missing).values_list(
-            "pk", "first_name", "last_name", "username"
-        )
-        names = {**names, **{pk: person(first, last, user) for pk, first, last, user in people}}
-    return [{**row, "person": names.get(row["person_id"], "")} for row in rows]
+PERSON = {"first": "first_name", "last": "last_name", "username": "username"}
+
+
+def _person(relation: str) -> dict[str, F]:
+    """The columns that name an entry's person (read with the rows: a join per part)."""
+    return {name: F(f"{relation}__{field}") for name, field in PERSON.items()}
+
+
+def with_people(rows) -> list[dict]:
+    """The rows with their person's name, as User.__str__ gives it."""
+    return [{**row, "person": person(row["first"], row["last"], row["username"])} for row in rows]

@@ -34,7 +34,7 @@ from teams.permissions import require
 
 
 def _current_version():
-    version = PlumbLineVersion.objects.filter(is_current=True).first()
+    version = PlumbLineVersion.objects.current()
     if version is None:
         raise Http404("There is no published plumb line to review against yet.")
     return version
@@ -76,7 +76,7 @@ def queue(request):
     if form is not None and filters_panel_only(request):
         return render(request, "stories/_queue_filters.html", {"filters": form})
     page = queue_page(request, request.user, version, filters)
-    rows = with_people(page.object_list, form.person_names if form is not None else {})
+    rows = with_people(page.object_list)
     for kind in ("story", "conversation"):
         of_kind = [row for row in rows if row["kind"] == kind]
         link_rows(of_kind, "stories:review_entry", kind)
@@ -119,7 +119,7 @@ def queue_export(request):
                 r["label"],
                 r["person"],
             ]
-            for r in with_people(rows, {})
+            for r in with_people(rows)
         ),
     )
 

@@ -381,9 +381,9 @@ PAGES = [
     ("marketer", "/stories/", 4, 1),
     ("marketer", "/stories/?filters=open", 7, 1),
     ("rep", "/stories/?sort=score", 7, 1),
-    ("manager", "/review/", 7, 0),
+    ("manager", "/review/", 6, 0),
     ("manager", "/review/?filters=open", 9, 0),
-    ("sales_lead", "/review/", 7, 0),
+    ("sales_lead", "/review/", 6, 0),
     ("marketing_lead", "/review/?kind=story", 9, 0),
 ]
 
