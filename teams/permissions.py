@@ -1,14 +1,18 @@
 """The vocabulary of access: who is in which team, with which role, and who leads whom.
 
 Every app decides about its own objects in its own permissions.py using only these
-functions. They answer from one query per request: a user's memberships are read once
-and kept on the user object for the rest of the request.
+functions. They answer from one query per request: a user's memberships (and, for a lead,
+the members of the teams they lead) are read once and kept on the user object for the
+rest of the request.
 """
 
 from dataclasses import dataclass
-from functools import wraps
+from functools import cache, wraps
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import Case, OuterRef, StringAgg, Subquery, TextField, Value, When
+from django.db.models.functions import Cast
 from django.http import Http404
 
 from teams.models import Membership, Team, User
@@ -20,15 +24,54 @@ MANAGEMENT = Team.Function.MANAGEMENT
 
 @dataclass(frozen=True)
 class Standing:
-    """Where a user stands: their teams, the functions of those teams, the teams they lead."""
+    """Where a user stands: their teams, the functions of those teams, the teams they lead
+    and everyone in those (the lead included)."""
 
     team_ids: frozenset[int]
     functions: frozenset[str]
     led_team_ids: frozenset[int]
     led_functions: frozenset[str]
+    led_member_ids: frozenset[int]
 
 
-_NOBODY = Standing(frozenset(), frozenset(), frozenset(), frozenset())
+_NOBODY = Standing(frozenset(), frozenset(), frozenset(), frozenset(), frozenset())
+# Stands for the user's id while the query is compiled (see _standing_query).
+_SOMEONE = -1
+
+
+@cache
+def _standing_query() -> tuple[str, tuple]:
+    """The SQL of a user's memberships, each row (team, function, role, members): members
+    are the team's user ids joined by commas, read for the teams the user leads only.
+
+    Built and compiled once: every request runs it, and the ORM's work on it cost more than
+    the database's answer. No ORDER BY: the default ordering would join the users too.
+    """
+    members = (
+        Membership.objects.filter(team_id=OuterRef("team_id"))
+        .order_by()
+        .values("team_id")
+        .annotate(ids=StringAgg(Cast("user_id", TextField()), Value(",")))
+        .values("ids")
+    )
+    rows = (
+        Membership.objects.filter(user_id=_SOMEONE)
+        .order_by()
+        .values_list(
+            "team_id",
+            "team__function",
+            "role",
+            Case(
+                When(role=Membership.Role.LEAD, then=Subquery(members)),
+                default=Value(""),
+                output_field=TextField(),
+            ),
+        )
+    )
+    sql, params = rows.query.sql_with_params()
+    if params.count(_SOMEONE) != 1:
+        raise AssertionError(f"the standing query's parameters are ambiguous: {params}")
+    return sql, params
 
 
 def standing(user) -> Standing:
@@ -36,14 +79,19 @@ def standing(user) -> Standing:
         return _NOBODY
     cached = getattr(user, "_standing", None)
     if cached is None:
-        # No ORDER BY: the default ordering would join the users too, on every request.
-        memberships = Membership.objects.filter(user_id=user.pk).order_by()
-        rows = list(memberships.values_list("team_id", "team__function", "role"))
+        sql, params = _standing_query()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [user.pk if p == _SOMEONE else p for p in params])
+            rows = cursor.fetchall()
+        led = [row for row in rows if row[2] == Membership.Role.LEAD]
         cached = Standing(
-            team_ids=frozenset(team for team, _, _ in rows),
-            functions=frozenset(function for _, function, _ in rows),
-            led_team_ids=frozenset(team for team, _, role in rows if role == "lead"),
-            led_functions=frozenset(function for _, function, role in rows if role == "lead"),
+            team_ids=frozenset(team for team, _, _, _ in rows),
+            functions=frozenset(function for _, function, _, _ in rows),
+            led_team_ids=frozenset(team for team, _, _, _ in led),
+            led_functions=frozenset(function for _, function, _, _ in led),
+            led_member_ids=frozenset(
+                int(member) for *_, members in led for member in (members or "").split(",")
+            ),
         )
         user._standing = cached
     return cached
@@ -52,7 +100,6 @@ def standing(user) -> Standing:
 def forget_standing(user) -> None:
     """Call after changing someone's memberships within the same request."""
     user.__dict__.pop("_standing", None)
-    user.__dict__.pop("_led_member_ids", None)
 
 
 def is_admin(user) -> bool:
@@ -89,17 +136,8 @@ def leads(lead, member: User) -> bool:
 
 
 def led_member_ids(lead) -> frozenset[int]:
-    """Everyone in the teams `lead` leads, the lead included; read once per request."""
-    led = standing(lead).led_team_ids
-    if not led:
-        return frozenset()
-    cached = getattr(lead, "_led_member_ids", None)
-    if cached is None:
-        # No ORDER BY: the default one (team and user names) would join both tables and
-        # make them part of the DISTINCT.
-        members = Membership.objects.filter(team_id__in=led).order_by()
-        cached = lead._led_member_ids = frozenset(members.values_list("user_id", flat=True))
-    return cached
+    """Everyone in the teams `lead` leads, the lead included (read with their standing)."""
+    return standing(lead).led_member_ids
 
 
 def may_manage_people(user) -> bool:

@@ -372,7 +372,7 @@ PAGES = [
     # (viewer, url, queries, kinds of tags) — the same at 3 and at 30 rows. Until a filter
     # is applied or the panel opened (?filters=open), the filter form is not built.
     ("rep", "/conversations/", 4, 2),
-    ("sales_lead", "/conversations/", 5, 2),
+    ("sales_lead", "/conversations/", 4, 2),
     ("manager", "/conversations/", 4, 2),
     ("manager", "/conversations/?filters=open", 7, 2),
     ("manager", "/conversations/?pillar=lifetime-value&tco=warranty&since=2020-01-01", 8, 2),
@@ -383,8 +383,8 @@ PAGES = [
     ("rep", "/stories/?sort=score", 7, 1),
     ("manager", "/review/", 6, 0),
     ("manager", "/review/?filters=open", 9, 0),
-    ("sales_lead", "/review/", 6, 0),
-    ("marketing_lead", "/review/?kind=story", 9, 0),
+    ("sales_lead", "/review/", 5, 0),
+    ("marketing_lead", "/review/?kind=story", 8, 0),
 ]
 
 

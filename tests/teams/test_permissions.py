@@ -57,6 +57,27 @@ def test_standing_is_read_once_per_user_object(cast, django_assert_num_queries):
         permissions.role_label(cast.rep)
 
 
+def test_a_leads_team_comes_with_their_standing(cast, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert permissions.is_lead(cast.sales_lead)
+        assert permissions.led_member_ids(cast.sales_lead) == {
+            cast.rep.pk,
+            cast.teammate.pk,
+            cast.sales_lead.pk,
+        }
+
+
+def test_led_members_are_of_the_led_teams_only(cast):
+    """A lead who is only a member of another team does not lead its people."""
+    sales = cast.rep.memberships.get().team
+    MembershipFactory(user=cast.marketing_lead, team=sales, role=Membership.Role.MEMBER)
+    led = permissions.led_member_ids(cast.marketing_lead)
+    assert cast.marketer.pk in led
+    assert cast.marketing_lead.pk in led
+    assert cast.rep.pk not in led
+    assert not permissions.leads(cast.marketing_lead, cast.rep)
+
+
 def test_forget_standing_rereads(cast):
     assert not permissions.is_marketing(cast.rep)
     marketing = Team.objects.get(slug="marketing")
