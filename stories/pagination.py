@@ -212,25 +212,26 @@ def paginate_queryset(
     counted: bool = True,
     cap: int | None = None,
     names: dict[str, Names] | None = None,
+    first_rows: Callable[[], list[dict]] | None = None,
 ) -> Page:
     """paginate() for a queryset: filtered by the cursor, ordered, sliced, its rows read as
     dicts of `columns` (which must include the ordering's keys), and each given its
     `names` (list_rows.Names: row[key] = the names of what a relation links it to).
 
+    `first_rows`, when given, reads the first page's rows in place of the queryset: the
+    rows of first_page_query() for the same arguments, compiled once (stories.compiled).
+
     The first page's query also counts the list: a subquery, `(SELECT COUNT(*) FROM (SELECT
     id ... LIMIT cap + 1))`, which joins none of the tables the columns may need and which
     the database runs once, not per row; a query of its own would cost the page more."""
-    limit_count = (COUNT_CAP if cap is None else cap) + 1
     names = names or {}
-    named = with_names(queryset, **names)
 
     def fetch(condition, backward, limit):
-        rows = named if condition is None else named.filter(condition)
-        read = [*columns, *(key for key in names if key in rows.query.annotations)]
-        if condition is None and counted:
-            rows = rows.annotate(**{IN_ROWS: capped_count(queryset, limit_count)})
-            read.append(IN_ROWS)
-        rows = rows.order_by(*ordering.order_by(backward=backward)).values(*read)
+        if condition is None and first_rows is not None:
+            return first_rows()
+        rows = _page_query(
+            queryset, ordering, columns, names, condition, backward, counted=counted, cap=cap
+        )
         return list(rows[:limit])
 
     page = paginate(
@@ -244,6 +245,35 @@ def paginate_queryset(
     )
     fill_names(page.object_list, **names)
     return page
+
+
+def first_page_query(
+    queryset: QuerySet,
+    ordering: Ordering,
+    *,
+    columns: Sequence[str],
+    size: int,
+    counted: bool = True,
+    cap: int | None = None,
+    names: dict[str, Names] | None = None,
+) -> QuerySet:
+    """The query paginate_queryset() reads a first page with, for the same arguments."""
+    rows = _page_query(queryset, ordering, columns, names or {}, None, False, counted, cap)
+    return rows[: size + 1]
+
+
+def _page_query(queryset, ordering, columns, names, condition, backward, counted, cap):
+    """The rows after the cursor's `condition` (None: from the start), as values(), read
+    in `ordering` (backward: reversed), with their names and, on the first page, the count."""
+    rows = with_names(queryset, **names)
+    if condition is not None:
+        rows = rows.filter(condition)
+    read = [*columns, *(key for key in names if key in rows.query.annotations)]
+    if condition is None and counted:
+        limit = (COUNT_CAP if cap is None else cap) + 1
+        rows = rows.annotate(**{IN_ROWS: capped_count(queryset, limit)})
+        read.append(IN_ROWS)
+    return rows.order_by(*ordering.order_by(backward=backward)).values(*read)
 
 
 class CappedCount(Subquery):

@@ -1,9 +1,12 @@
 """Who may do what with stories and audiences. Built only on teams.permissions."""
 
+from functools import lru_cache
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
+from stories.compiled import Compiled
 from stories.models import Client, Conversation, Story
 from teams.models import Membership, Team, User
 from teams.permissions import (
@@ -120,14 +123,22 @@ def _team_of(user) -> set[int]:
     return led_member_ids(user) | {user.pk}
 
 
+def conversation_reps(user) -> frozenset[int] | None:
+    """Whose conversations this user may see: None for everyone's (managers)."""
+    if is_manager(user):
+        return None
+    if not is_sales(user):
+        return frozenset()
+    return frozenset(_team_of(user))
+
+
 def visible_conversations(user, conversations=None):
     """The conversations (of `conversations`, a queryset, or all) this user may see."""
     conversations = Conversation.objects.all() if conversations is None else conversations
-    if is_manager(user):
+    reps = conversation_reps(user)
+    if reps is None:
         return conversations
-    if not is_sales(user):
-        return conversations.none()
-    return conversations.filter(rep_id__in=_team_of(user))
+    return conversations.filter(rep_id__in=reps) if reps else conversations.none()
 
 
 def conversation_scopes(user) -> list[str]:
@@ -158,14 +169,18 @@ def people_key(user) -> str:
 
 def visible_clients(user):
     """Managers see every client; sales the clients they (or their team) own or talked to."""
+    return _clients_seen_by(conversation_reps(user))
+
+
+def _clients_seen_by(reps: frozenset[int] | None):
+    """The clients of the people `reps` (None: every client)."""
     clients = Client.objects.all()
-    if is_manager(user):
+    if reps is None:
         return clients
-    if not is_sales(user):
+    if not reps:
         return clients.none()
-    team = _team_of(user)
-    talked_to = Conversation.objects.filter(client=OuterRef("pk"), rep_id__in=team)
-    return clients.filter(Q(owner_id__in=team) | Exists(talked_to))
+    talked_to = Conversation.objects.filter(client=OuterRef("pk"), rep_id__in=reps)
+    return clients.filter(Q(owner_id__in=reps) | Exists(talked_to))
 
 
 def may_edit_client(user, client: Client) -> bool:
@@ -185,12 +200,48 @@ def get_conversation_for(user, pk, *, edit: bool = False, conversations=None) ->
 
 
 def get_client_for(user, pk, *, edit: bool = False) -> Client:
-    client = one(visible_clients(user).select_related("owner"), pk)
-    if client is None:
+    """404 unless the user may see the client; 403 when asked to edit what they may not.
+    The client comes with its owner."""
+    reps = conversation_reps(user)
+    pk = _an_id(pk)
+    if pk is None or reps == frozenset():
         raise Http404("No such client.")
+    query = _client_by_id(reps)
+    rows = query.rows(client=pk)
+    if not rows:
+        raise Http404("No such client.")
+    [row] = rows
+    db = query.using
+    client = Client.from_db(db, _CLIENT_FIELDS, [row[name] for name in _CLIENT_FIELDS])
+    client.owner = User.from_db(db, _OWNER_FIELDS, [row[f"owner__{n}"] for n in _OWNER_FIELDS])
     if edit and not may_edit_client(user, client):
         raise PermissionDenied
     return client
+
+
+_CLIENT_FIELDS = [field.attname for field in Client._meta.concrete_fields]
+_OWNER_FIELDS = [field.attname for field in User._meta.concrete_fields]
+# Stands for the client's id in _client_by_id's query.
+_A_CLIENT = -1
+
+
+@lru_cache(maxsize=256)
+def _client_by_id(reps: frozenset[int] | None) -> Compiled:
+    """The query of one client (an id in the slot) with its owner, among those `reps` see,
+    compiled once per team: it is every sales page's first query, and its visibility rule
+    cost more to build than to run."""
+    clients = _clients_seen_by(reps).filter(pk=_A_CLIENT).order_by()
+    fields = [*_CLIENT_FIELDS, *(f"owner__{name}" for name in _OWNER_FIELDS)]
+    return Compiled(clients.values(*fields), client=_A_CLIENT)
+
+
+def _an_id(value) -> int | None:
+    """The value as a primary key, or None when it cannot be one (too large, say)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
 
 
 # --- Reviews and the dashboard -------------------------------------------------------------

@@ -1,11 +1,15 @@
 """Clients and their contacts: personal data, for sales and managers only (404 to others)."""
 
+from dataclasses import dataclass
+from functools import lru_cache, partial
+
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from stories import services
+from stories.compiled import Compiled
 from stories.forms import ClientForm, ContactForm
 from stories.list_rows import (
     CONVERSATION_COLUMNS,
@@ -17,8 +21,9 @@ from stories.list_rows import (
     person,
 )
 from stories.models import Client, Contact, Conversation, Story
-from stories.pagination import Ordering, paginate_queryset
+from stories.pagination import Ordering, first_page_query, paginate_queryset
 from stories.permissions import (
+    conversation_reps,
     get_client_for,
     may_edit_client,
     may_log_conversations,
@@ -40,6 +45,7 @@ LIST_COLUMNS = [
     "owner__last_name",
     "owner__username",
 ]
+TIMELINE_SIZE = 20
 TIMELINE_NAMES = {
     "pillar_names": PILLAR_NAMES,
     "story_names": Names(Conversation.stories_used, "story__title", "story__title"),
@@ -134,29 +140,71 @@ def _similar_clients(user, name: str) -> list[Client]:
     return list(visible_clients(user).filter(match).order_by("name")[:5])
 
 
-@sales_only
-def client_detail(request, pk):
-    client = get_client_for(request.user, pk)
-    timeline = visible_conversations(request.user).filter(client=client)
-    page = paginate_queryset(
-        request,
+# Stands for the client's id in the client page's compiled queries (see _client_page).
+THIS_CLIENT = -1
+
+
+@dataclass(frozen=True)
+class _ClientPage:
+    timeline: Compiled  # the first page of the timeline
+    stories: Compiled  # the stories used across the timeline, by title
+    contacts: Compiled
+
+
+@lru_cache(maxsize=256)
+def _client_page(reps: frozenset[int] | None) -> _ClientPage:
+    """The client page's queries for a viewer who sees `reps`' conversations (None: all),
+    built and compiled once, the client's id a slot: the ORM's work on these three queries
+    cost the page more than the database's."""
+    timeline = _timeline(Conversation.objects.filter(client_id=THIS_CLIENT), reps)
+    first_page = first_page_query(
         timeline,
-        NEWEST_FIRST,  # served by conversation_client_when
+        NEWEST_FIRST,
         columns=CONVERSATION_COLUMNS,
-        size=20,
-        salt="stories.client_detail",
+        size=TIMELINE_SIZE,
         counted=False,
         names=TIMELINE_NAMES,
     )
-    rows = page.object_list
-    reached_pillars = sorted({title for row in rows for title in row["pillar_names"]})
     # From the client's conversations (an index range), not a join of every story use.
     uses = Conversation.stories_used.through.objects.filter(conversation__in=timeline.values("pk"))
-    reached_stories = list(
+    stories = (
         Story.objects.filter(pk__in=uses.values("story_id"))
         .values("pk", "title")
-        .order_by("title")[:20]
+        .order_by("title", "pk")[:20]
     )
+    contacts = (
+        Contact.objects.filter(client_id=THIS_CLIENT)
+        .values("pk", "name", "role", "email", "phone")
+        .order_by("name", "pk")
+    )
+    return _ClientPage(
+        *(Compiled(query, client=THIS_CLIENT) for query in (first_page, stories, contacts))
+    )
+
+
+def _timeline(conversations, reps: frozenset[int] | None):
+    return conversations if reps is None else conversations.filter(rep_id__in=reps)
+
+
+@sales_only
+def client_detail(request, pk):
+    client = get_client_for(request.user, pk)
+    reps = conversation_reps(request.user)
+    queries = _client_page(reps)
+    page = paginate_queryset(
+        request,
+        _timeline(client.conversations.all(), reps),
+        NEWEST_FIRST,  # served by conversation_client_when
+        columns=CONVERSATION_COLUMNS,
+        size=TIMELINE_SIZE,
+        salt="stories.client_detail",
+        counted=False,
+        names=TIMELINE_NAMES,
+        first_rows=partial(queries.timeline.rows, client=client.pk),
+    )
+    rows = page.object_list
+    reached_pillars = sorted({title for row in rows for title in row["pillar_names"]})
+    reached_stories = queries.stories.rows(client=client.pk)
     link_rows(reached_stories, "stories:story_detail")
     link_rows(rows, "stories:conversation_detail")
     return render(
@@ -164,7 +212,7 @@ def client_detail(request, pk):
         "stories/client_detail.html",
         {
             "client": client,
-            "contacts": client.contacts.all(),
+            "contacts": queries.contacts.rows(client=client.pk),
             "page": page,
             "rows": [_timeline_row(row) for row in rows],
             "reached_pillars": reached_pillars,

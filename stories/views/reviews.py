@@ -33,8 +33,11 @@ from stories.review_queue import QueueFilters, queue_page, review_queue, with_pe
 from teams.permissions import require
 
 
-def _current_version():
-    version = PlumbLineVersion.objects.current()
+def _current_version(*, with_run: bool = False):
+    """The version entries are judged against (404 before the first); `with_run` reads its
+    re-check in the same query (version.recheck_run, when there is one)."""
+    versions = PlumbLineVersion.objects.all()
+    version = (versions.select_related("recheck_run") if with_run else versions).current()
     if version is None:
         raise Http404("There is no published plumb line to review against yet.")
     return version
@@ -71,7 +74,8 @@ def _queue_filters(request, version) -> tuple[QueueFilterForm | None, QueueFilte
 
 @require(may_review)
 def queue(request):
-    version = _current_version()
+    follows_rechecks = may_follow_rechecks(request.user)
+    version = _current_version(with_run=follows_rechecks)
     form, filters = _queue_filters(request, version)
     if form is not None and filters_panel_only(request):
         return render(request, "stories/_queue_filters.html", {"filters": form})
@@ -94,9 +98,7 @@ def queue(request):
             "page": page,
             "rows": rows,
             "query": page.first_url.partition("?")[2],  # the filters, for the CSV link
-            "run": RecheckRun.objects.filter(version=version).first()
-            if may_follow_rechecks(request.user)
-            else None,
+            "run": getattr(version, "recheck_run", None) if follows_rechecks else None,
         },
     )
 

@@ -322,22 +322,53 @@ class TestDetail:
         assert timeline == ["Rep at the cold store.", "Yesterday.", "Last week.", "A month ago."]
 
     def test_timeline_shows_only_what_the_viewer_may_see(self, client_for, cast, world, version):
+        story = make_story(
+            author=cast.marketer, version=version, status="published", title="Dairy tale"
+        )
         theirs = make_conversation(
-            rep=cast.other_rep, client=world.client, version=version, summary="South was here."
+            rep=cast.other_rep,
+            client=world.client,
+            version=version,
+            summary="South was here.",
+            stories=[story],
         )
         content = _html(client_for(cast.rep).get(f"/clients/{world.client.pk}/"))
         assert "Rep at the cold store." in content
         assert "South was here." not in content
         assert f"/conversations/{theirs.pk}/" not in content
+        assert "Dairy tale" not in content  # told in a conversation the rep may not see
 
         # other_rep sees the client they talked to, with only their own conversation.
         content = _html(client_for(cast.other_rep).get(f"/clients/{world.client.pk}/"))
         assert "South was here." in content
+        assert "Dairy tale" in content
         assert "Rep at the cold store." not in content
 
         content = _html(client_for(cast.manager).get(f"/clients/{world.client.pk}/"))
         assert "South was here." in content
         assert "Rep at the cold store." in content
+
+    def test_the_timeline_pages_by_20(self, client_for, cast, world, version):
+        now = timezone.now()
+        for n in range(21):  # with the world's: 22, the oldest first
+            make_conversation(
+                rep=cast.rep,
+                client=world.client,
+                version=version,
+                summary=f"Talk {n}.",
+                when=now - timedelta(days=100 - n),
+            )
+        client = client_for(cast.rep)
+        first = _html(client.get(f"/clients/{world.client.pk}/"))
+        summaries = re.findall(r'<p class="mb-1">(.*?)</p>', first)
+        assert summaries[:2] == ["Rep at the cold store.", "Talk 20."]
+        assert len(summaries) == 20
+        next_url = re.search(r'href="(\?cursor=[^"]+)"', first).group(1)
+        second = _html(client.get(f"/clients/{world.client.pk}/{unescape(next_url)}"))
+        assert re.findall(r'<p class="mb-1">(.*?)</p>', second) == ["Talk 1.", "Talk 0."]
+        # The other client's page shows none of them.
+        other = _html(client.get(f"/clients/{world.team_client.pk}/"))
+        assert "Talk 0." not in other
 
     def test_query_count_does_not_grow_with_the_timeline(
         self, client_for, cast, world, version, django_assert_num_queries

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from stories.models import Conversation, Story
 from stories.pagination import Ordering, paginate_queryset
+from stories.views.conversations import _first_page
 from tests.plumbline.factories import make_published
 from tests.stories.conversation_factories import make_client, make_conversation
 from tests.stories.factories import make_story
@@ -284,6 +285,9 @@ class TestConversationFilters:
 
     def test_a_capped_count(self, client_for, cast, version, monkeypatch):
         monkeypatch.setattr("stories.pagination.COUNT_CAP", 2)
+        # The first page's SQL is compiled once per process (with the cap of the time): not
+        # kept here, so neither an earlier test's nor this one's reaches another test.
+        monkeypatch.setattr("stories.views.conversations._first_page", _first_page.__wrapped__)
         client = make_client(cast.rep)
         for _ in range(3):
             make_conversation(rep=cast.rep, client=client, version=version)
@@ -381,8 +385,8 @@ PAGES = [
     ("marketer", "/stories/", 4, 1),
     ("marketer", "/stories/?filters=open", 7, 1),
     ("rep", "/stories/?sort=score", 7, 1),
-    ("manager", "/review/", 6, 0),
-    ("manager", "/review/?filters=open", 9, 0),
+    ("manager", "/review/", 5, 0),
+    ("manager", "/review/?filters=open", 8, 0),
     ("sales_lead", "/review/", 5, 0),
     ("marketing_lead", "/review/?kind=story", 8, 0),
 ]

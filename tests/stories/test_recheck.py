@@ -426,6 +426,7 @@ def test_the_status_page_shows_progress_and_drift(
     assert f'href="/review/conversation/{drifting.worse.pk}/"' in html
     assert f'href="/review/conversation/{drifting.better.pk}/"' not in html
     assert "Resume" not in text
+    assert "Re-check 75%" in _text(client.get("/review/"))  # the queue follows it too
 
     run_to_the_end(run.pk)
     text = _text(client.get("/review/recheck/"))

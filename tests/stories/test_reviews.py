@@ -154,6 +154,22 @@ class TestQueue:
         assert scores == sorted(scores)
         assert scores[:2] == [0, 75]
 
+    def test_the_first_page_shows_what_was_logged_since_it_was_last_seen(
+        self, cast, client_for, world
+    ):
+        """Its SQL is compiled once per reviewer and filters; its rows are read every time."""
+        client = client_for(cast.manager)
+        before = queue_rows(client)
+        new = make_conversation(
+            rep=cast.other_rep,
+            client=make_client(cast.other_rep, "Eastwick Mills"),
+            version=world.version,
+            summary="A new talk.",
+        )
+        after = queue_rows(client)
+        assert key(new) not in before
+        assert sorted(after) == sorted([*before, key(new)])
+
     def test_a_verdict_takes_the_entry_out_until_a_new_version_is_published(
         self, cast, client_for, world
     ):
