@@ -124,6 +124,8 @@ def pick_pages() -> list[Page]:
     return [
         Page("floor", "rep", "/bench/floor/"),
         Page("library", "marketer", "/stories/"),
+        # A search for a word no story holds: without an index it reads every story.
+        Page("library-search", "marketer", "/stories/?q=zeppelin"),
         Page("story", "rep", f"/stories/{story.pk}/"),
         Page("conversations-rep", "rep", "/conversations/"),
         Page("conversations-sales_lead", "sales_lead", "/conversations/"),

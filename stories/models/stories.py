@@ -147,6 +147,7 @@ class Story(AlignedEntry):
             # status (marketing) or the published stories among them (sales).
             models.Index(fields=["-published_at", "-updated_at", "-id"], name="story_newest"),
             models.Index(fields=["score", "id"], name="story_score"),
+            # The library's search: story_search_trigram, on PostgreSQL only (migration 0011).
             # The review queue's stories: in review or published, lowest score, newest first.
             models.Index(
                 F("score"),

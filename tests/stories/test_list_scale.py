@@ -317,6 +317,24 @@ class TestLibraryFilters:
         assert story.title in _html(response)
         assert not [q for q in queries.captured_queries if "DISTINCT" in q["sql"]]
 
+    @pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL index")
+    def test_the_search_can_use_the_trigram_index(self, client_for, cast, version):
+        """Migration 0011's index matches the SQL the search runs (its expressions)."""
+        story = make_story(
+            author=cast.marketer, version=version, status="published", title="Zebra crossings"
+        )
+        with CaptureQueriesContext(connection) as queries:
+            response = client_for(cast.marketer).get("/stories/", {"q": "zebra"})
+        assert story.title in _html(response)
+        search = next(q["sql"] for q in queries.captured_queries if "LIKE" in q["sql"])
+        with connection.cursor() as cursor:
+            # Left only bitmap scans, which need an index that serves the LIKE conditions.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            cursor.execute(f"EXPLAIN {search}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "story_search_trigram" in plan, plan
+
 
 class TestReviewQueuePages:
     def test_every_entry_once_across_pages_both_ways(self, client_for, cast, version):
