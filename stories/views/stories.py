@@ -13,6 +13,7 @@ from plumbline.models import PlumbLineVersion
 from plumbline.templatetags.plumbline_tags import band_label, band_style
 from stories import services
 from stories.choices import Choices
+from stories.compiled import Compiled
 from stories.forms import (
     PublishForm,
     SendBackForm,
@@ -25,7 +26,7 @@ from stories.list_rows import Names, day, fill_instance_names, link_rows, person
 from stories.live_check import live_check_response, report_for
 from stories.markdown import render_markdown
 from stories.models import Review, Story, StoryUseTotal
-from stories.pagination import Ordering, paginate_queryset
+from stories.pagination import Ordering, first_page_query, paginate_queryset
 from stories.permissions import (
     get_story_for,
     may_decide,
@@ -136,6 +137,7 @@ def library(request):
         size=PAGE_SIZE,
         salt=f"stories.library:{sort}",
         names=LIBRARY_NAMES,
+        first_rows=_first_page(sees_unpublished(user)).rows if filters is None else None,
     )
     rows = page.object_list
     link_rows(rows, "stories:story_detail")
@@ -149,6 +151,22 @@ def library(request):
             "may_write": may_write_stories(user),
             "sees_unpublished": sees_unpublished(user),
         },
+    )
+
+
+@lru_cache(maxsize=2)
+def _first_page(every_status: bool) -> Compiled:
+    """The unfiltered library's first page (of every status, for those who see drafts),
+    built and compiled once: the page every visit starts on."""
+    stories = Story.objects.all() if every_status else Story.objects.live()
+    return Compiled(
+        first_page_query(
+            stories,
+            SORTS["-published"],
+            columns=LIBRARY_COLUMNS,
+            size=PAGE_SIZE,
+            names=LIBRARY_NAMES,
+        )
     )
 
 
