@@ -134,8 +134,13 @@ def conversation_reps(user) -> frozenset[int] | None:
 
 def visible_conversations(user, conversations=None):
     """The conversations (of `conversations`, a queryset, or all) this user may see."""
+    return conversations_of(conversation_reps(user), conversations)
+
+
+def conversations_of(reps: frozenset[int] | None, conversations=None):
+    """The conversations (of `conversations`, or all) of `reps` (None: everyone's), for
+    queries built once per viewer's conversation_reps()."""
     conversations = Conversation.objects.all() if conversations is None else conversations
-    reps = conversation_reps(user)
     if reps is None:
         return conversations
     return conversations.filter(rep_id__in=reps) if reps else conversations.none()

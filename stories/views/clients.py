@@ -24,6 +24,7 @@ from stories.models import Client, Contact, Conversation, Story
 from stories.pagination import Ordering, first_page_query, paginate_queryset
 from stories.permissions import (
     conversation_reps,
+    conversations_of,
     get_client_for,
     may_edit_client,
     may_log_conversations,
@@ -156,7 +157,7 @@ def _client_page(reps: frozenset[int] | None) -> _ClientPage:
     """The client page's queries for a viewer who sees `reps`' conversations (None: all),
     built and compiled once, the client's id a slot: the ORM's work on these three queries
     cost the page more than the database's."""
-    timeline = _timeline(Conversation.objects.filter(client_id=THIS_CLIENT), reps)
+    timeline = conversations_of(reps, Conversation.objects.filter(client_id=THIS_CLIENT))
     first_page = first_page_query(
         timeline,
         NEWEST_FIRST,
@@ -182,10 +183,6 @@ def _client_page(reps: frozenset[int] | None) -> _ClientPage:
     )
 
 
-def _timeline(conversations, reps: frozenset[int] | None):
-    return conversations if reps is None else conversations.filter(rep_id__in=reps)
-
-
 @sales_only
 def client_detail(request, pk):
     client = get_client_for(request.user, pk)
@@ -193,7 +190,7 @@ def client_detail(request, pk):
     queries = _client_page(reps)
     page = paginate_queryset(
         request,
-        _timeline(client.conversations.all(), reps),
+        conversations_of(reps, client.conversations.all()),
         NEWEST_FIRST,  # served by conversation_client_when
         columns=CONVERSATION_COLUMNS,
         size=TIMELINE_SIZE,

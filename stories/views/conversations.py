@@ -40,6 +40,7 @@ from stories.pagination import Ordering, first_page_query, paginate_queryset
 from stories.permissions import (
     conversation_reps,
     conversation_scopes,
+    conversations_of,
     filterable_reps,
     get_conversation_for,
     may_log_conversations,
@@ -157,9 +158,7 @@ def conversation_list(request):
 def _first_page(reps: frozenset[int] | None, mine: int | None) -> Compiled:
     """The unfiltered list's first page, of `reps`' conversations (None: everyone's) or
     only `mine`: built and compiled once per viewer's scope, as the page most often seen."""
-    conversations = Conversation.objects.all()
-    if reps is not None:
-        conversations = conversations.filter(rep_id__in=reps)
+    conversations = conversations_of(reps)
     if mine:
         conversations = conversations.filter(rep_id=mine)
     return Compiled(

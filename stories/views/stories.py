@@ -28,6 +28,8 @@ from stories.markdown import render_markdown
 from stories.models import Review, Story, StoryUseTotal
 from stories.pagination import Ordering, first_page_query, paginate_queryset
 from stories.permissions import (
+    conversation_reps,
+    conversations_of,
     get_story_for,
     may_decide,
     may_edit_story,
@@ -37,7 +39,6 @@ from stories.permissions import (
     may_write_stories,
     sees_unpublished,
     story_writers,
-    visible_conversations,
     visible_stories,
 )
 from teams.permissions import require
@@ -237,6 +238,19 @@ def _with_page_figures():
     return with_names(stories, **STORY_NAMES)
 
 
+# Stands for the story's id in _usage's query.
+THIS_STORY = -1
+
+
+@lru_cache(maxsize=256)
+def _usage(reps: frozenset[int] | None) -> Compiled:
+    """The latest 20 conversations of `reps` (None: everyone's) that used a story (the
+    slot), built and compiled once per viewer's team."""
+    used = conversations_of(reps).filter(stories_used=THIS_STORY)
+    latest = used.order_by("-occurred_at", "-pk").values("pk", "occurred_at", "client__name")
+    return Compiled(latest[:20], story=THIS_STORY)
+
+
 def story_detail(request, pk):
     story = get_story_for(request.user, pk, stories=_with_page_figures())
     fill_instance_names(story, **STORY_NAMES)
@@ -246,12 +260,7 @@ def story_detail(request, pk):
         # Which conversations used it (and so which clients): only for those who may see
         # sales records. Rows as text (list_rows): a link and a date per row cost more
         # through {% url %} and |date than the query.
-        usage = list(
-            visible_conversations(user)
-            .filter(stories_used=story)
-            .order_by("-occurred_at", "-pk")
-            .values("pk", "occurred_at", "client__name")[:20]
-        )
+        usage = _usage(conversation_reps(user)).rows(story=story.pk)
         link_rows(usage, "stories:conversation_detail")
         for row in usage:
             row["day"] = day(row["occurred_at"])

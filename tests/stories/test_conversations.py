@@ -1075,10 +1075,14 @@ class TestStoryUsage:
         assert "Northgate Cold Store" in content
         assert "Southmoor Dairy" in content
 
-    def test_unused_story(self, client_for, cast, version):
-        story = make_story(author=cast.marketer, version=version, status="published")
-        content = _html(client_for(cast.rep).get(f"/stories/{story.pk}/"))
+    def test_unused_story(self, client_for, cast, version, story):
+        """Beside a story the rep has used, whose uses its page must not borrow."""
+        unused = make_story(author=cast.marketer, version=version, status="published")
+        client = client_for(cast.rep)
+        assert "Northgate Cold Store" in _html(client.get(f"/stories/{story.pk}/"))
+        content = _html(client.get(f"/stories/{unused.pk}/"))
         assert "Used in 0 conversations." in content
+        assert "Northgate" not in content
 
     def test_query_count(self, client_for, cast, version, world, django_assert_num_queries):
         """Audiences, pillars, the count of uses and whether there are verdicts come with
