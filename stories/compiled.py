@@ -71,3 +71,16 @@ class Compiled:
                 value = converter(value, expression, connection)
             row[position] = value
         return row
+
+
+def fields(model, prefix: str = "") -> list[str]:
+    """The names under which a values() query reads every column of `model` (reached
+    through `prefix`, "owner__" say), for instance() to make it again."""
+    return [prefix + field.attname for field in model._meta.concrete_fields]
+
+
+def instance(model, row: dict, prefix: str = "", using: str = "default"):
+    """The `model` instance whose columns a Compiled row holds under fields(model, prefix),
+    as the ORM would have made it (saved, from the `using` database)."""
+    names = [field.attname for field in model._meta.concrete_fields]
+    return model.from_db(using, names, [row[prefix + name] for name in names])

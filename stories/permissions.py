@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
-from stories.compiled import Compiled
+from stories.compiled import Compiled, fields, instance
 from stories.models import Client, Conversation, Story
 from teams.models import Membership, Team, User
 from teams.permissions import (
@@ -216,16 +216,13 @@ def get_client_for(user, pk, *, edit: bool = False) -> Client:
     if not rows:
         raise Http404("No such client.")
     [row] = rows
-    db = query.using
-    client = Client.from_db(db, _CLIENT_FIELDS, [row[name] for name in _CLIENT_FIELDS])
-    client.owner = User.from_db(db, _OWNER_FIELDS, [row[f"owner__{n}"] for n in _OWNER_FIELDS])
+    client = instance(Client, row, using=query.using)
+    client.owner = instance(User, row, "owner__", using=query.using)
     if edit and not may_edit_client(user, client):
         raise PermissionDenied
     return client
 
 
-_CLIENT_FIELDS = [field.attname for field in Client._meta.concrete_fields]
-_OWNER_FIELDS = [field.attname for field in User._meta.concrete_fields]
 # Stands for the client's id in _client_by_id's query.
 _A_CLIENT = -1
 
@@ -236,8 +233,8 @@ def _client_by_id(reps: frozenset[int] | None) -> Compiled:
     compiled once per team: it is every sales page's first query, and its visibility rule
     cost more to build than to run."""
     clients = _clients_seen_by(reps).filter(pk=_A_CLIENT).order_by()
-    fields = [*_CLIENT_FIELDS, *(f"owner__{name}" for name in _OWNER_FIELDS)]
-    return Compiled(clients.values(*fields), client=_A_CLIENT)
+    columns = [*fields(Client), *fields(User, "owner__")]
+    return Compiled(clients.values(*columns), client=_A_CLIENT)
 
 
 def _an_id(value) -> int | None:

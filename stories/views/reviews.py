@@ -1,6 +1,6 @@
 """Managers (and leads, as coaches) judge entries against the plumb line, and follow re-checks."""
 
-from functools import partial
+from functools import lru_cache, partial
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -13,6 +13,7 @@ from plumbline.models import PlumbLineVersion
 from plumbline.templatetags.plumbline_tags import band_style
 from stories import recheck, services
 from stories.choices import Choices
+from stories.compiled import Compiled, fields, instance
 from stories.csv_export import csv_response
 from stories.forms import QueueFilterForm, ReviewForm, filters_panel_only, filters_wanted
 from stories.list_rows import day, link_rows
@@ -33,14 +34,28 @@ from stories.review_queue import QueueFilters, queue_page, review_queue, with_pe
 from teams.permissions import require
 
 
-def _current_version(*, with_run: bool = False):
-    """The version entries are judged against (404 before the first); `with_run` reads its
-    re-check in the same query (version.recheck_run, when there is one)."""
-    versions = PlumbLineVersion.objects.all()
-    version = (versions.select_related("recheck_run") if with_run else versions).current()
-    if version is None:
+def _current_version():
+    """The version entries are judged against (404 before the first)."""
+    return _current_version_and_run(with_run=False)[0]
+
+
+def _current_version_and_run(*, with_run: bool = True):
+    """The current version (404 before the first) and its re-check (None when it has
+    none, or when not `with_run`), in one query compiled once."""
+    query = _current(with_run)
+    rows = query.rows()
+    if not rows:
         raise Http404("There is no published plumb line to review against yet.")
-    return version
+    [row] = rows
+    version = instance(PlumbLineVersion, row, using=query.using)
+    has_run = with_run and row["recheck_run__id"] is not None
+    return version, instance(RecheckRun, row, "recheck_run__", query.using) if has_run else None
+
+
+@lru_cache(maxsize=2)
+def _current(with_run: bool) -> Compiled:
+    columns = fields(PlumbLineVersion) + (fields(RecheckRun, "recheck_run__") if with_run else [])
+    return Compiled(PlumbLineVersion.objects.filter(is_current=True).values(*columns)[:1])
 
 
 def _queue_filters(request, version) -> tuple[QueueFilterForm | None, QueueFilters]:
@@ -74,8 +89,7 @@ def _queue_filters(request, version) -> tuple[QueueFilterForm | None, QueueFilte
 
 @require(may_review)
 def queue(request):
-    follows_rechecks = may_follow_rechecks(request.user)
-    version = _current_version(with_run=follows_rechecks)
+    version, run = _current_version_and_run(with_run=may_follow_rechecks(request.user))
     form, filters = _queue_filters(request, version)
     if form is not None and filters_panel_only(request):
         return render(request, "stories/_queue_filters.html", {"filters": form})
@@ -98,7 +112,7 @@ def queue(request):
             "page": page,
             "rows": rows,
             "query": page.first_url.partition("?")[2],  # the filters, for the CSV link
-            "run": getattr(version, "recheck_run", None) if follows_rechecks else None,
+            "run": run,
         },
     )
 

@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 import pytest
 from django.db.models import CharField, F, Value
 
-from stories.compiled import Compiled
+from stories.compiled import Compiled, fields, instance
 from stories.models import Conversation, Story
+from teams.models import User
 from tests.plumbline.factories import make_published
 from tests.stories.conversation_factories import make_client, make_conversation
 from tests.stories.factories import make_story
@@ -86,3 +87,22 @@ def test_a_slot_takes_a_value_on_each_run(cast, version):
 def test_a_placeholder_missing_from_the_query_is_refused():
     with pytest.raises(ValueError, match="client"):
         Compiled(Conversation.objects.values("pk"), client=-1)
+
+
+def test_an_instance_is_the_one_the_orm_makes(cast, version):
+    story = make_story(author=cast.marketer, version=version, title="Roof tale")
+    columns = [*fields(Story), *fields(User, "author__")]
+    compiled = Compiled(Story.objects.filter(pk=-1).values(*columns), story=-1)
+    [row] = compiled.rows(story=story.pk)
+    made = instance(Story, row)
+    author = instance(User, row, "author__")
+    fresh = Story.objects.get(pk=story.pk)
+    for field in Story._meta.concrete_fields:
+        assert getattr(made, field.attname) == getattr(fresh, field.attname), field.name
+    assert not made._state.adding
+    assert made._state.db == "default"
+    assert (author.pk, author.username, author.is_active) == (
+        cast.marketer.pk,
+        cast.marketer.username,
+        True,
+    )
