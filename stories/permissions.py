@@ -85,9 +85,14 @@ def visible_stories(user):
 
 def get_story_for(user, pk, *, edit: bool = False, stories=None) -> Story:
     """The story, or 404 for those who may not know it exists, or 403 for read-only users.
-    `stories`: a queryset of Story to read it from (annotated for a page, say)."""
-    stories = Story.objects.all() if stories is None else stories
-    story = one(stories.select_related("author", "plumbline_version"), pk)
+    `stories`: a queryset of Story to read it from (annotated for a page, say), or a
+    function that reads one by id, or None (a compiled query: views/stories._read_story)."""
+    if callable(stories):
+        pk = _an_id(pk)
+        story = stories(pk) if pk else None
+    else:
+        stories = Story.objects.all() if stories is None else stories
+        story = one(stories.select_related("author", "plumbline_version"), pk)
     if story is None or not may_see_story(user, story):
         raise Http404("No such story.")
     if edit and not may_edit_story(user, story):
@@ -194,9 +199,15 @@ def may_edit_client(user, client: Client) -> bool:
 
 def get_conversation_for(user, pk, *, edit: bool = False, conversations=None) -> Conversation:
     """404 unless the user may see it; 403 for a lead or manager asked to edit it.
-    `conversations`: a queryset of Conversation to read it from (annotated for a page, say)."""
-    visible = visible_conversations(user, conversations)
-    conversation = one(visible.select_related("client", "rep", "plumbline_version"), pk)
+    `conversations`: a queryset of Conversation to read it from (annotated for a page, say),
+    or a function that reads one by (conversation_reps(user), id), or None (a compiled
+    query: views/conversations._read_conversation)."""
+    if callable(conversations):
+        pk, reps = _an_id(pk), conversation_reps(user)
+        conversation = conversations(reps, pk) if pk and reps != frozenset() else None
+    else:
+        visible = visible_conversations(user, conversations)
+        conversation = one(visible.select_related("client", "rep", "plumbline_version"), pk)
     if conversation is None:
         raise Http404("No such conversation.")
     if edit and conversation.rep_id != user.pk:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from plumbline.models import PlumbLineVersion
 from stories import services
 from stories.choices import Choices
-from stories.compiled import Compiled
+from stories.compiled import Compiled, fields, instance
 from stories.forms import (
     ConversationFilterForm,
     ConversationForm,
@@ -35,7 +35,7 @@ from stories.list_rows import (
 )
 from stories.live_check import live_check_response, report_for
 from stories.markdown import render_markdown
-from stories.models import Contact, Conversation, Review, Story
+from stories.models import Client, Contact, Conversation, Review, Story
 from stories.pagination import Ordering, first_page_query, paginate_queryset
 from stories.permissions import (
     conversation_reps,
@@ -49,6 +49,7 @@ from stories.permissions import (
     visible_clients,
     visible_conversations,
 )
+from teams.models import User
 from teams.permissions import require
 
 PAGE_SIZE = 25
@@ -240,9 +241,48 @@ def _with_page_figures():
     return with_names(with_reviews, **PAGE_NAMES)
 
 
+# Stands for the conversation's id in _conversation_page's query.
+THIS_CONVERSATION = -1
+
+
+@lru_cache(maxsize=256)
+def _conversation_page(reps: frozenset[int] | None) -> tuple[Compiled, list[str]]:
+    """The conversation page's query of one conversation of `reps` (the id a slot) with its
+    client, rep, version and page figures, compiled once per viewer's team, and the names
+    of those figures."""
+    conversations = conversations_of(reps, _with_page_figures())
+    conversations = conversations.filter(pk=THIS_CONVERSATION).order_by()
+    figures = list(conversations.query.annotations)
+    columns = [
+        *fields(Conversation),
+        *fields(Client, "client__"),
+        *fields(User, "rep__"),
+        *fields(PlumbLineVersion, "plumbline_version__"),
+        *figures,
+    ]
+    return Compiled(conversations.values(*columns), conversation=THIS_CONVERSATION), figures
+
+
+def _read_conversation(reps: frozenset[int] | None, pk: int) -> Conversation | None:
+    """The conversation as get_conversation_for(conversations=_with_page_figures()) reads it."""
+    query, figures = _conversation_page(reps)
+    rows = query.rows(conversation=pk)
+    if not rows:
+        return None
+    [row] = rows
+    using = query.using
+    conversation = instance(Conversation, row, using=using)
+    conversation.client = instance(Client, row, "client__", using)
+    conversation.rep = instance(User, row, "rep__", using)
+    conversation.plumbline_version = instance(PlumbLineVersion, row, "plumbline_version__", using)
+    for name in figures:
+        setattr(conversation, name, row[name])
+    return conversation
+
+
 @sales_only
 def conversation_detail(request, pk):
-    conversation = get_conversation_for(request.user, pk, conversations=_with_page_figures())
+    conversation = get_conversation_for(request.user, pk, conversations=_read_conversation)
     fill_instance_names(conversation, **PAGE_NAMES)
     stories_used = [{"pk": int(pk), "title": title} for title, pk in conversation.story_links]
     return render(

@@ -13,7 +13,7 @@ from plumbline.models import PlumbLineVersion
 from plumbline.templatetags.plumbline_tags import band_label, band_style
 from stories import services
 from stories.choices import Choices
-from stories.compiled import Compiled
+from stories.compiled import Compiled, fields, instance
 from stories.forms import (
     PublishForm,
     SendBackForm,
@@ -41,6 +41,7 @@ from stories.permissions import (
     story_writers,
     visible_stories,
 )
+from teams.models import User
 from teams.permissions import require
 
 PAGE_SIZE = 20
@@ -251,8 +252,38 @@ def _usage(reps: frozenset[int] | None) -> Compiled:
     return Compiled(latest[:20], story=THIS_STORY)
 
 
+@lru_cache(maxsize=1)
+def _story_page() -> tuple[Compiled, list[str]]:
+    """The story page's query of one story (the slot) with its author, version and page
+    figures, compiled once, and the names of those figures."""
+    stories = _with_page_figures().filter(pk=THIS_STORY).order_by()
+    figures = list(stories.query.annotations)
+    columns = [
+        *fields(Story),
+        *fields(User, "author__"),
+        *fields(PlumbLineVersion, "plumbline_version__"),
+        *figures,
+    ]
+    return Compiled(stories.values(*columns), story=THIS_STORY), figures
+
+
+def _read_story(pk: int) -> Story | None:
+    """The story with this id as get_story_for(stories=_with_page_figures()) reads it."""
+    query, figures = _story_page()
+    rows = query.rows(story=pk)
+    if not rows:
+        return None
+    [row] = rows
+    story = instance(Story, row, using=query.using)
+    story.author = instance(User, row, "author__", query.using)
+    story.plumbline_version = instance(PlumbLineVersion, row, "plumbline_version__", query.using)
+    for name in figures:
+        setattr(story, name, row[name])
+    return story
+
+
 def story_detail(request, pk):
-    story = get_story_for(request.user, pk, stories=_with_page_figures())
+    story = get_story_for(request.user, pk, stories=_read_story)
     fill_instance_names(story, **STORY_NAMES)
     user = request.user
     usage = []

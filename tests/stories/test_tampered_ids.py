@@ -27,6 +27,10 @@ def version(cast):
         f"/conversations/new/?client={HUGE}",
         f"/clients/contact-options/?client={HUGE}",
         f"/conversations/story-options/?stories_used={HUGE}",
+        # Entry pages, whose queries are compiled once with the id as a parameter.
+        f"/stories/{HUGE}/",
+        f"/clients/{HUGE}/",
+        f"/conversations/{HUGE}/",
     ],
 )
 def test_in_filters_and_searches(client_for, cast, url):
