@@ -86,7 +86,8 @@ def visible_stories(user):
 def get_story_for(user, pk, *, edit: bool = False, stories=None) -> Story:
     """The story, or 404 for those who may not know it exists, or 403 for read-only users.
     `stories`: a queryset of Story to read it from (annotated for a page, say), or a
-    function that reads one by id, or None (a compiled query: views/stories._read_story)."""
+    function of an id that returns the story or None (views/stories._read_story, which
+    runs a compiled query)."""
     if callable(stories):
         pk = _an_id(pk)
         story = stories(pk) if pk else None
@@ -200,8 +201,8 @@ def may_edit_client(user, client: Client) -> bool:
 def get_conversation_for(user, pk, *, edit: bool = False, conversations=None) -> Conversation:
     """404 unless the user may see it; 403 for a lead or manager asked to edit it.
     `conversations`: a queryset of Conversation to read it from (annotated for a page, say),
-    or a function that reads one by (conversation_reps(user), id), or None (a compiled
-    query: views/conversations._read_conversation)."""
+    or a function of (conversation_reps(user), id) that returns the conversation or None
+    (views/conversations._read_conversation, which runs a compiled query)."""
     if callable(conversations):
         pk, reps = _an_id(pk), conversation_reps(user)
         conversation = conversations(reps, pk) if pk and reps != frozenset() else None
