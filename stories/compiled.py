@@ -84,3 +84,30 @@ def instance(model, row: dict, prefix: str = "", using: str = "default"):
     as the ORM would have made it (saved, from the `using` database)."""
     names = [field.attname for field in model._meta.concrete_fields]
     return model.from_db(using, names, [row[prefix + name] for name in names])
+
+
+class Shape:
+    """A model instance with related objects, as select_related() gives them, and more
+    attributes (a page's annotations), read from the columns of a Compiled row:
+
+        shape = Shape(Client, {"owner": User})
+        compiled = Compiled(clients.values(*shape.columns))
+        client = shape.make(compiled.rows()[0], compiled.using)
+    """
+
+    def __init__(self, model, related: dict | None = None, extra=()):
+        self.model = model
+        self.related = dict(related or {})
+        self.extra = list(extra)
+        self.columns = fields(model)
+        for name, other in self.related.items():
+            self.columns += fields(other, f"{name}__")
+        self.columns += self.extra
+
+    def make(self, row: dict, using: str):
+        made = instance(self.model, row, using=using)
+        for name, other in self.related.items():
+            setattr(made, name, instance(other, row, f"{name}__", using))
+        for name in self.extra:
+            setattr(made, name, row[name])
+        return made

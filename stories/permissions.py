@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
-from stories.compiled import Compiled, fields, instance
+from stories.compiled import Compiled, Shape
 from stories.models import Client, Conversation, Story
 from teams.models import Membership, Team, User
 from teams.permissions import (
@@ -79,8 +79,14 @@ def may_edit_story(user, story: Story) -> bool:
 
 
 def visible_stories(user):
+    return stories_seen(every_status=sees_unpublished(user))
+
+
+def stories_seen(*, every_status: bool):
+    """Every story, or the published ones: what visible_stories() gives those who see
+    unpublished stories, or the others (for queries built once per kind of viewer)."""
     stories = Story.objects.all()
-    return stories if sees_unpublished(user) else stories.live()
+    return stories if every_status else stories.live()
 
 
 def get_story_for(user, pk, *, edit: bool = False, stories=None) -> Story:
@@ -228,13 +234,13 @@ def get_client_for(user, pk, *, edit: bool = False) -> Client:
     if not rows:
         raise Http404("No such client.")
     [row] = rows
-    client = instance(Client, row, using=query.using)
-    client.owner = instance(User, row, "owner__", using=query.using)
+    client = _CLIENT.make(row, query.using)
     if edit and not may_edit_client(user, client):
         raise PermissionDenied
     return client
 
 
+_CLIENT = Shape(Client, {"owner": User})
 # Stands for the client's id in _client_by_id's query.
 _A_CLIENT = -1
 
@@ -245,8 +251,7 @@ def _client_by_id(reps: frozenset[int] | None) -> Compiled:
     compiled once per team: it is every sales page's first query, and its visibility rule
     cost more to build than to run."""
     clients = _clients_seen_by(reps).filter(pk=_A_CLIENT).order_by()
-    columns = [*fields(Client), *fields(User, "owner__")]
-    return Compiled(clients.values(*columns), client=_A_CLIENT)
+    return Compiled(clients.values(*_CLIENT.columns), client=_A_CLIENT)
 
 
 def _an_id(value) -> int | None:

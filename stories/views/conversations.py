@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from plumbline.models import PlumbLineVersion
 from stories import services
 from stories.choices import Choices
-from stories.compiled import Compiled, fields, instance
+from stories.compiled import Compiled, Shape
 from stories.forms import (
     ConversationFilterForm,
     ConversationForm,
@@ -246,38 +246,22 @@ THIS_CONVERSATION = -1
 
 
 @lru_cache(maxsize=256)
-def _conversation_page(reps: frozenset[int] | None) -> tuple[Compiled, list[str]]:
+def _conversation_page(reps: frozenset[int] | None) -> tuple[Compiled, Shape]:
     """The conversation page's query of one conversation of `reps` (the id a slot) with its
-    client, rep, version and page figures, compiled once per viewer's team, and the names
-    of those figures."""
+    client, rep, version and page figures, compiled once per viewer's team, and the shape
+    that makes the conversation of its row."""
     conversations = conversations_of(reps, _with_page_figures())
     conversations = conversations.filter(pk=THIS_CONVERSATION).order_by()
-    figures = list(conversations.query.annotations)
-    columns = [
-        *fields(Conversation),
-        *fields(Client, "client__"),
-        *fields(User, "rep__"),
-        *fields(PlumbLineVersion, "plumbline_version__"),
-        *figures,
-    ]
-    return Compiled(conversations.values(*columns), conversation=THIS_CONVERSATION), figures
+    related = {"client": Client, "rep": User, "plumbline_version": PlumbLineVersion}
+    shape = Shape(Conversation, related, extra=conversations.query.annotations)
+    return Compiled(conversations.values(*shape.columns), conversation=THIS_CONVERSATION), shape
 
 
 def _read_conversation(reps: frozenset[int] | None, pk: int) -> Conversation | None:
     """The conversation as get_conversation_for(conversations=_with_page_figures()) reads it."""
-    query, figures = _conversation_page(reps)
+    query, shape = _conversation_page(reps)
     rows = query.rows(conversation=pk)
-    if not rows:
-        return None
-    [row] = rows
-    using = query.using
-    conversation = instance(Conversation, row, using=using)
-    conversation.client = instance(Client, row, "client__", using)
-    conversation.rep = instance(User, row, "rep__", using)
-    conversation.plumbline_version = instance(PlumbLineVersion, row, "plumbline_version__", using)
-    for name in figures:
-        setattr(conversation, name, row[name])
-    return conversation
+    return shape.make(rows[0], query.using) if rows else None
 
 
 @sales_only

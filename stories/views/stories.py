@@ -13,7 +13,7 @@ from plumbline.models import PlumbLineVersion
 from plumbline.templatetags.plumbline_tags import band_label, band_style
 from stories import services
 from stories.choices import Choices
-from stories.compiled import Compiled, fields, instance
+from stories.compiled import Compiled, Shape
 from stories.forms import (
     PublishForm,
     SendBackForm,
@@ -38,6 +38,7 @@ from stories.permissions import (
     may_work_on,
     may_write_stories,
     sees_unpublished,
+    stories_seen,
     story_writers,
     visible_stories,
 )
@@ -160,7 +161,7 @@ def library(request):
 def _first_page(every_status: bool) -> Compiled:
     """The unfiltered library's first page (of every status, for those who see drafts),
     built and compiled once: the page every visit starts on."""
-    stories = Story.objects.all() if every_status else Story.objects.live()
+    stories = stories_seen(every_status=every_status)
     return Compiled(
         first_page_query(
             stories,
@@ -253,33 +254,20 @@ def _usage(reps: frozenset[int] | None) -> Compiled:
 
 
 @lru_cache(maxsize=1)
-def _story_page() -> tuple[Compiled, list[str]]:
+def _story_page() -> tuple[Compiled, Shape]:
     """The story page's query of one story (the slot) with its author, version and page
-    figures, compiled once, and the names of those figures."""
+    figures, compiled once, and the shape that makes the story of its row."""
     stories = _with_page_figures().filter(pk=THIS_STORY).order_by()
-    figures = list(stories.query.annotations)
-    columns = [
-        *fields(Story),
-        *fields(User, "author__"),
-        *fields(PlumbLineVersion, "plumbline_version__"),
-        *figures,
-    ]
-    return Compiled(stories.values(*columns), story=THIS_STORY), figures
+    related = {"author": User, "plumbline_version": PlumbLineVersion}
+    shape = Shape(Story, related, extra=stories.query.annotations)
+    return Compiled(stories.values(*shape.columns), story=THIS_STORY), shape
 
 
 def _read_story(pk: int) -> Story | None:
     """The story with this id as get_story_for(stories=_with_page_figures()) reads it."""
-    query, figures = _story_page()
+    query, shape = _story_page()
     rows = query.rows(story=pk)
-    if not rows:
-        return None
-    [row] = rows
-    story = instance(Story, row, using=query.using)
-    story.author = instance(User, row, "author__", query.using)
-    story.plumbline_version = instance(PlumbLineVersion, row, "plumbline_version__", query.using)
-    for name in figures:
-        setattr(story, name, row[name])
-    return story
+    return shape.make(rows[0], query.using) if rows else None
 
 
 def story_detail(request, pk):

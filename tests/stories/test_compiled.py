@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from django.db.models import CharField, F, Value
 
-from stories.compiled import Compiled, fields, instance
+from stories.compiled import Compiled, Shape, fields, instance
 from stories.models import Conversation, Story
 from teams.models import User
 from tests.plumbline.factories import make_published
@@ -106,3 +106,14 @@ def test_an_instance_is_the_one_the_orm_makes(cast, version):
         cast.marketer.username,
         True,
     )
+
+
+def test_a_shape_makes_the_entry_with_its_related_objects(cast, version):
+    story = make_story(author=cast.marketer, version=version, title="Roof tale")
+    shape = Shape(Story, {"author": User}, extra=["shout"])
+    stories = Story.objects.filter(pk=-1).annotate(shout=F("title")).values(*shape.columns)
+    compiled = Compiled(stories, story=-1)
+    made = shape.make(compiled.rows(story=story.pk)[0], compiled.using)
+    assert (made.pk, made.title, made.shout) == (story.pk, "Roof tale", "Roof tale")
+    assert Story.author.is_cached(made)  # no query to come for it
+    assert made.author.username == cast.marketer.username
