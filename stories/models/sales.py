@@ -109,10 +109,17 @@ class Conversation(AlignedEntry):
         CHAT = "chat", "Chat"
         SOCIAL = "social", "Social"
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="conversations")
+    # No index of their own on client and rep: conversation_client_when, conversation_rep_when
+    # and conversation_rep_client begin with them and serve every lookup by either.
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="conversations", db_index=False
+    )
     contacts = models.ManyToManyField(Contact, blank=True, related_name="conversations")
     rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="conversations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="conversations",
+        db_index=False,
     )
     occurred_at = models.DateTimeField("when")
     channel = models.CharField(max_length=10, choices=Channel.choices)
