@@ -16,11 +16,11 @@ from functools import lru_cache
 
 from django.db import connection
 from django.db.models import Expression, QuerySet, TextField
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 
-from plumbline.templatetags.plumbline_tags import band_label, band_style
 from stories.models import Conversation
 
 _PK = 2147483647  # a stand-in primary key, replaced by each row's own
@@ -175,6 +175,15 @@ def person(first_name: str, last_name: str, username: str) -> str:
     return f"{first_name} {last_name}".strip() or username
 
 
+@lru_cache(maxsize=1024)
+def score_badge(score: int | None, band: str) -> str:
+    """An entry's score as a badge (stories/_score.html), rendered once per process for
+    each score and band, a few hundred at most. In each row's template it was a tag and
+    four lookups; made here, with the row's line of details (with_dots), a page of 25
+    conversations renders its rows in 0.8 ms instead of 2 (docs/performance.md)."""
+    return render_to_string("stories/_score.html", {"entry": {"score": score, "band": band}})
+
+
 def day(value) -> str:
     """ "3 Feb 2026" in the site's time zone, as |date:"j M Y" writes it."""
     if not value:
@@ -215,10 +224,13 @@ def conversation_row(row: dict, title: str) -> dict:
     return {
         "url": row["url"],
         "title": f"{title} — {CHANNELS.get(row['channel'], '').lower()}",
-        "score": row["score"],
-        "band_style": band_style(row["band"]),
-        "band_label": band_label(row["band"]),
+        "badge": score_badge(row["score"], row["band"]),
         "summary": row["summary"],
         "rep": person(row["rep__first_name"], row["rep__last_name"], row["rep__username"]),
         "pillars": ", ".join(row["pillar_names"]),
     }
+
+
+def with_dots(*parts: str) -> str:
+    """The parts that are not empty, joined as a row's line of details ("3 Feb 2026 · Ann")."""
+    return " · ".join(part for part in parts if part)

@@ -203,7 +203,7 @@ def paginate(
 
 def paginate_queryset(
     request,
-    queryset: QuerySet,
+    queryset: QuerySet | Callable[[], QuerySet],
     ordering: Ordering,
     *,
     columns: Sequence[str],
@@ -220,6 +220,7 @@ def paginate_queryset(
 
     `first_rows`, when given, reads the first page's rows in place of the queryset: the
     rows of first_page_query() for the same arguments, compiled once (stories.compiled).
+    The queryset may then be a function that builds it, called only for other pages.
 
     The first page's query also counts the list: a subquery, `(SELECT COUNT(*) FROM (SELECT
     id ... LIMIT cap + 1))`, which joins none of the tables the columns may need and which
@@ -230,7 +231,14 @@ def paginate_queryset(
         if condition is None and first_rows is not None:
             return first_rows()
         rows = _page_query(
-            queryset, ordering, columns, names, condition, backward, counted=counted, cap=cap
+            queryset() if callable(queryset) else queryset,
+            ordering,
+            columns,
+            names,
+            condition,
+            backward,
+            counted=counted,
+            cap=cap,
         )
         return list(rows[:limit])
 

@@ -186,11 +186,12 @@ def people_key(user) -> str:
 
 def visible_clients(user):
     """Managers see every client; sales the clients they (or their team) own or talked to."""
-    return _clients_seen_by(conversation_reps(user))
+    return clients_of(conversation_reps(user))
 
 
-def _clients_seen_by(reps: frozenset[int] | None):
-    """The clients of the people `reps` (None: every client)."""
+def clients_of(reps: frozenset[int] | None):
+    """The clients of the people `reps` (None: every client), for queries built once per
+    viewer's conversation_reps()."""
     clients = Client.objects.all()
     if reps is None:
         return clients
@@ -222,25 +223,31 @@ def get_conversation_for(user, pk, *, edit: bool = False, conversations=None) ->
     return conversation
 
 
-def get_client_for(user, pk, *, edit: bool = False) -> Client:
+def get_client_for(user, pk, *, edit: bool = False, clients=None) -> Client:
     """404 unless the user may see the client; 403 when asked to edit what they may not.
-    The client comes with its owner."""
+    The client comes with its owner. `clients`: a function of (conversation_reps(user), id)
+    that returns the client, with its owner, or None, if not clients_of(reps) read by id
+    (views/clients._read_client, which reads the contacts too)."""
     reps = conversation_reps(user)
     pk = _an_id(pk)
     if pk is None or reps == frozenset():
         raise Http404("No such client.")
-    query = _client_by_id(reps)
-    rows = query.rows(client=pk)
-    if not rows:
+    client = (clients or _read_client)(reps, pk)
+    if client is None:
         raise Http404("No such client.")
-    [row] = rows
-    client = _CLIENT.make(row, query.using)
     if edit and not may_edit_client(user, client):
         raise PermissionDenied
     return client
 
 
-_CLIENT = Shape(Client, {"owner": User})
+def _read_client(reps: frozenset[int] | None, pk: int) -> Client | None:
+    query = _client_by_id(reps)
+    rows = query.rows(client=pk)
+    return CLIENT_SHAPE.make(rows[0], query.using) if rows else None
+
+
+# A client with its owner, as get_client_for gives it, from a Compiled row.
+CLIENT_SHAPE = Shape(Client, {"owner": User})
 # Stands for the client's id in _client_by_id's query.
 _A_CLIENT = -1
 
@@ -250,8 +257,8 @@ def _client_by_id(reps: frozenset[int] | None) -> Compiled:
     """The query of one client (an id in the slot) with its owner, among those `reps` see,
     compiled once per team: it is every sales page's first query, and its visibility rule
     cost more to build than to run."""
-    clients = _clients_seen_by(reps).filter(pk=_A_CLIENT).order_by()
-    return Compiled(clients.values(*_CLIENT.columns), client=_A_CLIENT)
+    clients = clients_of(reps).filter(pk=_A_CLIENT).order_by()
+    return Compiled(clients.values(*CLIENT_SHAPE.columns), client=_A_CLIENT)
 
 
 def _an_id(value) -> int | None:

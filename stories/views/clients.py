@@ -19,10 +19,13 @@ from stories.list_rows import (
     day,
     link_rows,
     person,
+    with_dots,
 )
 from stories.models import Client, Contact, Conversation, Story
 from stories.pagination import Ordering, first_page_query, paginate_queryset
 from stories.permissions import (
+    CLIENT_SHAPE,
+    clients_of,
     conversation_reps,
     conversations_of,
     get_client_for,
@@ -49,7 +52,10 @@ LIST_COLUMNS = [
 TIMELINE_SIZE = 20
 TIMELINE_NAMES = {
     "pillar_names": PILLAR_NAMES,
-    "story_names": Names(Conversation.stories_used, "story__title", "story__title"),
+    # (title, id): the stories they heard are read from these when the timeline is one page.
+    "story_names": Names(
+        Conversation.stories_used, "story__title", "story__title", also=("story__id",)
+    ),
     "contact_names": Names(Conversation.contacts, "contact__name", "contact__name"),
 }
 
@@ -143,20 +149,29 @@ def _similar_clients(user, name: str) -> list[Client]:
 
 # Stands for the client's id in the client page's compiled queries (see _client_page).
 THIS_CLIENT = -1
+CONTACT_COLUMNS = ["pk", "name", "role", "email", "phone"]
+STORIES_HEARD = 20
 
 
 @dataclass(frozen=True)
 class _ClientPage:
+    client: Compiled  # the client, its owner and its contacts, a row per contact
     timeline: Compiled  # the first page of the timeline
     stories: Compiled  # the stories used across the timeline, by title
-    contacts: Compiled
 
 
 @lru_cache(maxsize=256)
 def _client_page(reps: frozenset[int] | None) -> _ClientPage:
     """The client page's queries for a viewer who sees `reps`' conversations (None: all),
-    built and compiled once, the client's id a slot: the ORM's work on these three queries
-    cost the page more than the database's."""
+    built and compiled once, the client's id a slot: the ORM's work on these queries cost
+    the page more than the database's."""
+    # The contacts joined to the client (LEFT JOIN: a client may have none): one query.
+    client = (
+        clients_of(reps)
+        .filter(pk=THIS_CLIENT)
+        .values(*CLIENT_SHAPE.columns, *(f"contacts__{name}" for name in CONTACT_COLUMNS))
+        .order_by("contacts__name", "contacts__pk")
+    )
     timeline = conversations_of(reps, Conversation.objects.filter(client_id=THIS_CLIENT))
     first_page = first_page_query(
         timeline,
@@ -171,26 +186,46 @@ def _client_page(reps: frozenset[int] | None) -> _ClientPage:
     stories = (
         Story.objects.filter(pk__in=uses.values("story_id"))
         .values("pk", "title")
-        .order_by("title", "pk")[:20]
-    )
-    contacts = (
-        Contact.objects.filter(client_id=THIS_CLIENT)
-        .values("pk", "name", "role", "email", "phone")
-        .order_by("name", "pk")
+        .order_by("title", "pk")[:STORIES_HEARD]
     )
     return _ClientPage(
-        *(Compiled(query, client=THIS_CLIENT) for query in (first_page, stories, contacts))
+        *(Compiled(query, client=THIS_CLIENT) for query in (client, first_page, stories))
     )
+
+
+def _read_client(reps: frozenset[int] | None, pk: int) -> Client | None:
+    """The client as get_client_for reads it, with its contacts (`page_contacts`, dicts of
+    CONTACT_COLUMNS by name) from the same query."""
+    query = _client_page(reps).client
+    rows = query.rows(client=pk)
+    if not rows:
+        return None
+    client = CLIENT_SHAPE.make(rows[0], query.using)
+    client.page_contacts = [
+        {name: row[f"contacts__{name}"] for name in CONTACT_COLUMNS}
+        for row in rows
+        if row["contacts__pk"] is not None
+    ]
+    return client
+
+
+def _stories_heard(page, queries: _ClientPage, client: Client) -> list[dict]:
+    """The stories used across the timeline, by title: read from its rows when they are
+    the whole timeline (most clients'), else with a query of their own."""
+    if page.has_other_pages:
+        return queries.stories.rows(client=client.pk)
+    heard = {(title, int(pk)) for row in page.object_list for title, pk in row["story_names"]}
+    return [{"pk": pk, "title": title} for title, pk in sorted(heard)[:STORIES_HEARD]]
 
 
 @sales_only
 def client_detail(request, pk):
-    client = get_client_for(request.user, pk)
     reps = conversation_reps(request.user)
+    client = get_client_for(request.user, pk, clients=_read_client)
     queries = _client_page(reps)
     page = paginate_queryset(
         request,
-        conversations_of(reps, client.conversations.all()),
+        lambda: conversations_of(reps, client.conversations.all()),
         NEWEST_FIRST,  # served by conversation_client_when
         columns=CONVERSATION_COLUMNS,
         size=TIMELINE_SIZE,
@@ -201,7 +236,7 @@ def client_detail(request, pk):
     )
     rows = page.object_list
     reached_pillars = sorted({title for row in rows for title in row["pillar_names"]})
-    reached_stories = queries.stories.rows(client=client.pk)
+    reached_stories = _stories_heard(page, queries, client)
     link_rows(reached_stories, "stories:story_detail")
     link_rows(rows, "stories:conversation_detail")
     return render(
@@ -209,7 +244,7 @@ def client_detail(request, pk):
         "stories/client_detail.html",
         {
             "client": client,
-            "contacts": queries.contacts.rows(client=client.pk),
+            "contacts": client.page_contacts,
             "page": page,
             "rows": [_timeline_row(row) for row in rows],
             "reached_pillars": reached_pillars,
@@ -221,11 +256,15 @@ def client_detail(request, pk):
 
 
 def _timeline_row(row: dict) -> dict:
-    return {
-        **conversation_row(row, day(row["occurred_at"])),
-        "contacts": ", ".join(row["contact_names"]),
-        "stories": "; ".join(row["story_names"]),
-    }
+    shown = conversation_row(row, day(row["occurred_at"]))
+    contacts = ", ".join(row["contact_names"])
+    stories = "; ".join(title for title, _ in row["story_names"])
+    shown["details"] = with_dots(
+        f"{shown['rep']} with {contacts}" if contacts else shown["rep"],
+        f"stories: {stories}" if stories else "",
+        shown["pillars"],
+    )
+    return shown
 
 
 @sales_only

@@ -31,6 +31,7 @@ from stories.list_rows import (
     day_and_time,
     fill_instance_names,
     link_rows,
+    with_dots,
     with_names,
 )
 from stories.live_check import live_check_response, report_for
@@ -92,45 +93,17 @@ def conversation_list(request):
         )
         if filters_panel_only(request):
             return render(request, "stories/_conversation_filters.html", {"filters": filters})
-    conversations = visible_conversations(user)
-    scope = scopes[0]
+    scope, data = scopes[0], {}
     if filters is not None:
         filters.is_valid()  # a tampered value drops that one filter, not all of them
         data = filters.cleaned_data
         scope = data.get("scope") or scope
-        if data.get("client"):
-            conversations = conversations.filter(client=data["client"])
-        if data.get("rep"):
-            conversations = conversations.filter(rep=data["rep"])
-        if data.get("channel"):
-            conversations = conversations.filter(channel=data["channel"])
-        if data.get("pillar"):
-            # EXISTS rather than a join: a join could repeat a conversation and need DISTINCT.
-            tagged = Conversation.pillars.through.objects.filter(
-                conversation=OuterRef("pk"), pillar__key=data["pillar"]
-            )
-            conversations = conversations.filter(Exists(tagged))
-        if data.get("band"):
-            conversations = conversations.filter(band=data["band"])
-        if data.get("tco"):
-            discussed = Conversation.tco_topics.through.objects.filter(
-                conversation=OuterRef("pk"), tcotopic=data["tco"]
-            )
-            conversations = conversations.filter(Exists(discussed))
-        if data.get("since"):
-            conversations = conversations.filter(occurred_at__gte=start_of_day(data["since"]))
-        if data.get("until"):
-            next_day = data["until"] + timedelta(days=1)
-            conversations = conversations.filter(occurred_at__lt=start_of_day(next_day))
     mine = user.pk if scope == "mine" else None
-    if mine:
-        conversations = conversations.filter(rep_id=mine)
-    # "team" (a lead's) and "all" (a manager's) are everything visible_conversations allows.
     reps = conversation_reps(user)
     unfiltered = filters is None and reps != frozenset()
     page = paginate_queryset(
         request,
-        conversations,
+        partial(_listed, user, data, mine),  # built only when the compiled page won't do
         NEWEST_FIRST,
         columns=LIST_COLUMNS,
         size=PAGE_SIZE,
@@ -155,6 +128,40 @@ def conversation_list(request):
     )
 
 
+def _listed(user, data: dict, mine: int | None):
+    """The conversations the list shows: what `user` may see, of `data`'s filters (a
+    ConversationFilterForm's cleaned data), only `mine` (a rep's id) if given."""
+    conversations = visible_conversations(user)
+    if data.get("client"):
+        conversations = conversations.filter(client=data["client"])
+    if data.get("rep"):
+        conversations = conversations.filter(rep=data["rep"])
+    if data.get("channel"):
+        conversations = conversations.filter(channel=data["channel"])
+    if data.get("pillar"):
+        # EXISTS rather than a join: a join could repeat a conversation and need DISTINCT.
+        tagged = Conversation.pillars.through.objects.filter(
+            conversation=OuterRef("pk"), pillar__key=data["pillar"]
+        )
+        conversations = conversations.filter(Exists(tagged))
+    if data.get("band"):
+        conversations = conversations.filter(band=data["band"])
+    if data.get("tco"):
+        discussed = Conversation.tco_topics.through.objects.filter(
+            conversation=OuterRef("pk"), tcotopic=data["tco"]
+        )
+        conversations = conversations.filter(Exists(discussed))
+    if data.get("since"):
+        conversations = conversations.filter(occurred_at__gte=start_of_day(data["since"]))
+    if data.get("until"):
+        next_day = data["until"] + timedelta(days=1)
+        conversations = conversations.filter(occurred_at__lt=start_of_day(next_day))
+    if mine:
+        conversations = conversations.filter(rep_id=mine)
+    # "team" (a lead's) and "all" (a manager's) are everything visible_conversations allows.
+    return conversations
+
+
 @lru_cache(maxsize=256)
 def _first_page(reps: frozenset[int] | None, mine: int | None) -> Compiled:
     """The unfiltered list's first page, of `reps`' conversations (None: everyone's) or
@@ -170,11 +177,15 @@ def _first_page(reps: frozenset[int] | None, mine: int | None) -> Compiled:
 
 
 def _row(row: dict) -> dict:
-    return {
-        **conversation_row(row, row["client__name"]),
-        "when": day_and_time(row["occurred_at"]),
-        "topics": ", ".join(row["topic_names"]).lower(),
-    }
+    shown = conversation_row(row, row["client__name"])
+    topics = ", ".join(row["topic_names"]).lower()
+    shown["details"] = with_dots(
+        day_and_time(row["occurred_at"]),
+        shown["rep"],
+        shown["pillars"],
+        f"TCO: {topics}" if topics else "",
+    )
+    return shown
 
 
 @require(may_log_conversations, hide=True)

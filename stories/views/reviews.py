@@ -10,13 +10,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from plumbline.models import PlumbLineVersion
-from plumbline.templatetags.plumbline_tags import band_style
 from stories import recheck, services
 from stories.choices import Choices
 from stories.compiled import Compiled, fields, instance
 from stories.csv_export import csv_response
 from stories.forms import QueueFilterForm, ReviewForm, filters_panel_only, filters_wanted
-from stories.list_rows import day, link_rows
+from stories.list_rows import day, link_rows, score_badge
 from stories.markdown import render_markdown
 from stories.models import Conversation, Notification, RecheckRun, Review, Story
 from stories.permissions import (
@@ -101,7 +100,8 @@ def queue(request):
     for row in rows:  # shown as they are (a template's filters cost more than this)
         label = row["label"]
         row["label"] = label if len(label) <= 90 else f"{label[:89]}…"  # |truncatechars:90
-        row["band_style"] = band_style(row["band"])
+        row["badge"] = score_badge(row["score"], row["band"])
+        row["kind_label"] = "Story" if row["kind"] == "story" else "Conversation"
         row["day"] = day(row["when"])
     return render(
         request,

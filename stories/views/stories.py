@@ -1,4 +1,4 @@
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -10,7 +10,6 @@ from django.views.decorators.http import require_POST
 
 from plumbline.diff import text_diff
 from plumbline.models import PlumbLineVersion
-from plumbline.templatetags.plumbline_tags import band_label, band_style
 from stories import services
 from stories.choices import Choices
 from stories.compiled import Compiled, Shape
@@ -22,7 +21,16 @@ from stories.forms import (
     filters_panel_only,
     filters_wanted,
 )
-from stories.list_rows import Names, day, fill_instance_names, link_rows, person, with_names
+from stories.list_rows import (
+    Names,
+    day,
+    fill_instance_names,
+    link_rows,
+    person,
+    score_badge,
+    with_dots,
+    with_names,
+)
 from stories.live_check import live_check_response, report_for
 from stories.markdown import render_markdown
 from stories.models import Review, Story, StoryUseTotal
@@ -103,38 +111,14 @@ def library(request):
         )
         if filters_panel_only(request):
             return render(request, "stories/_story_filters.html", {"filters": filters})
-    stories = visible_stories(user)
-    sort = "-published"
+    sort, data = "-published", {}
     if filters is not None:
         filters.is_valid()  # a tampered value drops that one filter, not all of them
         data = filters.cleaned_data
-        if data.get("q"):
-            stories = stories.filter(
-                Q(title__icontains=data.get("q")) | Q(summary__icontains=data.get("q"))
-            )
-        if data.get("audience"):
-            # EXISTS rather than a join, which could repeat a story and need DISTINCT.
-            told_to = Story.audiences.through.objects.filter(
-                story=OuterRef("pk"), audience=data["audience"]
-            )
-            stories = stories.filter(Exists(told_to))
-        if data.get("channel"):
-            stories = stories.filter(channel=data.get("channel"))
-        if data.get("pillar"):
-            tagged = Story.pillars.through.objects.filter(
-                story=OuterRef("pk"), pillar__key=data["pillar"]
-            )
-            stories = stories.filter(Exists(tagged))
-        if data.get("status"):
-            stories = stories.filter(status=data.get("status"))
-        if data.get("band"):
-            stories = stories.filter(band=data.get("band"))
-        if data.get("author"):
-            stories = stories.filter(author=data.get("author"))
         sort = data.get("sort") or sort
     page = paginate_queryset(
         request,
-        stories,
+        partial(_listed, user, data),  # built only when the compiled page won't do
         SORTS[sort],
         columns=LIBRARY_COLUMNS,
         size=PAGE_SIZE,
@@ -155,6 +139,34 @@ def library(request):
             "sees_unpublished": sees_unpublished(user),
         },
     )
+
+
+def _listed(user, data: dict):
+    """The stories the library shows: what `user` may see, of `data`'s filters (a
+    StoryFilterForm's cleaned data)."""
+    stories = visible_stories(user)
+    if data.get("q"):
+        stories = stories.filter(Q(title__icontains=data["q"]) | Q(summary__icontains=data["q"]))
+    if data.get("audience"):
+        # EXISTS rather than a join, which could repeat a story and need DISTINCT.
+        told_to = Story.audiences.through.objects.filter(
+            story=OuterRef("pk"), audience=data["audience"]
+        )
+        stories = stories.filter(Exists(told_to))
+    if data.get("channel"):
+        stories = stories.filter(channel=data["channel"])
+    if data.get("pillar"):
+        tagged = Story.pillars.through.objects.filter(
+            story=OuterRef("pk"), pillar__key=data["pillar"]
+        )
+        stories = stories.filter(Exists(tagged))
+    if data.get("status"):
+        stories = stories.filter(status=data["status"])
+    if data.get("band"):
+        stories = stories.filter(band=data["band"])
+    if data.get("author"):
+        stories = stories.filter(author=data["author"])
+    return stories
 
 
 @lru_cache(maxsize=2)
@@ -188,22 +200,21 @@ def _library_row(row: dict, today) -> dict:
     stale = (
         row["status"] == Story.Status.PUBLISHED and row["review_by"] and row["review_by"] < today
     )
+    author = person(row["author__first_name"], row["author__last_name"], row["author__username"])
     return {
         "url": row["url"],
         "title": row["title"],
-        "score": row["score"],
-        "band_style": band_style(row["band"]),
-        "band_label": band_label(row["band"]),
+        "badge": score_badge(row["score"], row["band"]),
         "status_style": STATUS_STYLES.get(row["status"], "light border"),
         "status": STATUSES.get(row["status"], ""),
         "stale_since": day(row["review_by"]) if stale else "",  # as Story.is_stale
         "summary": row["summary"],
-        "channel": CHANNELS.get(row["channel"], ""),
-        "audiences": ", ".join(row["audience_names"]),
-        "author": person(
-            row["author__first_name"], row["author__last_name"], row["author__username"]
+        "details": with_dots(
+            CHANNELS.get(row["channel"], ""),
+            ", ".join(row["audience_names"]),
+            f"by {author}",
+            f"published {day(row['published_at'])}" if row["published_at"] else "",
         ),
-        "published": day(row["published_at"]),
     }
 
 
