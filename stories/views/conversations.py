@@ -91,15 +91,19 @@ def conversation_list(request):
             reps_key=f"reps:{people_key(user)}",
             scopes=scopes,
         )
-        if filters_panel_only(request):
-            return render(request, "stories/_conversation_filters.html", {"filters": filters})
+    reps = conversation_reps(user)
+    if filters is not None and filters_panel_only(request):
+        # The clients of the list's first page, as the page with the panel open offers.
+        mine = user.pk if scopes[0] == "mine" else None
+        rows = _first_page(reps, mine).rows() if reps != frozenset() else []
+        filters.offer_clients((row["client_id"], row["client__name"]) for row in rows)
+        return render(request, "stories/_conversation_filters.html", {"filters": filters})
     scope, data = scopes[0], {}
     if filters is not None:
         filters.is_valid()  # a tampered value drops that one filter, not all of them
         data = filters.cleaned_data
         scope = data.get("scope") or scope
     mine = user.pk if scope == "mine" else None
-    reps = conversation_reps(user)
     unfiltered = filters is None and reps != frozenset()
     page = paginate_queryset(
         request,

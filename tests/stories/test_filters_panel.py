@@ -66,3 +66,10 @@ def test_an_applied_filter_opens_it_with_the_choice_made(client_for, cast):
 def test_a_later_page_alone_keeps_it_closed(client_for, cast):
     content = client_for(cast.manager).get("/review/?cursor=whatever").content.decode()
     assert 'hx-get="?filters=open"' in content
+
+
+@pytest.mark.parametrize("headers", [PANEL, {}], ids=["htmx", "without JavaScript"])
+def test_the_client_filter_offers_the_clients_listed(client_for, cast, headers):
+    content = client_for(cast.rep).get("/conversations/?filters=open", headers=headers)
+    clients = _select(content.content.decode(), "client")
+    assert ">Northgate Cold Store</option>" in clients
