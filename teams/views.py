@@ -35,8 +35,12 @@ def person_list(request):
     elif status == "inactive":
         people = people.filter(is_active=False)
     page = Paginator(people, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)  # the page links add their own
     return render(
-        request, "teams/person_list.html", {"page": page, "filters": filters, "status": status}
+        request,
+        "teams/person_list.html",
+        {"page": page, "filters": filters, "status": status, "query": query.urlencode()},
     )
 
 

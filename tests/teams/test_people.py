@@ -1,3 +1,6 @@
+import re
+from html import unescape
+
 import pytest
 from django.core import mail
 from django.db import connection
@@ -42,6 +45,13 @@ class TestPersonList:
         assert "Page 1 of 2" in client.get("/people/").content.decode()
         assert client.get("/people/", {"page": "2"}).status_code == 200
         assert client.get("/people/", {"page": "999"}).status_code == 200
+
+    def test_page_links_keep_the_filters_and_only_them(self, client_for, cast):
+        for n in range(60):
+            UserFactory(username=f"pager{n:02}", first_name="Pager")
+        content = client_for(cast.admin).get("/people/", {"q": "pager", "page": "2"})
+        links = re.findall(r'href="\?([^"]*)" rel="(?:prev|next)"', content.content.decode())
+        assert [unescape(link) for link in links] == ["q=pager&page=1", "q=pager&page=3"]
 
     def test_query_count_does_not_grow_with_people(
         self, client_for, cast, django_assert_num_queries
