@@ -55,6 +55,17 @@ def _count_of(queries) -> str:
     return re.search(r"SELECT COUNT\(\*\) FROM \((.*?)\) AS .?capped", sql).group(1)
 
 
+def _search_plan(queries) -> str:
+    """PostgreSQL's plan for the captured query that searches (LIKE), left only bitmap
+    scans: those need an index that serves the LIKE conditions."""
+    search = next(q["sql"] for q in queries.captured_queries if "LIKE" in q["sql"])
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute(f"EXPLAIN {search}")
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
 # --- stories.pagination ---------------------------------------------------------------------
 
 
@@ -326,14 +337,19 @@ class TestLibraryFilters:
         with CaptureQueriesContext(connection) as queries:
             response = client_for(cast.marketer).get("/stories/", {"q": "zebra"})
         assert story.title in _html(response)
-        search = next(q["sql"] for q in queries.captured_queries if "LIKE" in q["sql"])
-        with connection.cursor() as cursor:
-            # Left only bitmap scans, which need an index that serves the LIKE conditions.
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("SET LOCAL enable_indexscan = off")
-            cursor.execute(f"EXPLAIN {search}")
-            plan = "\n".join(row[0] for row in cursor.fetchall())
+        plan = _search_plan(queries)
         assert "story_search_trigram" in plan, plan
+
+    @pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL index")
+    @pytest.mark.parametrize("url", ["/clients/", "/clients/search/"])
+    def test_the_client_searches_can_use_the_trigram_index(self, client_for, cast, url):
+        """Migration 0013's index matches the SQL both client searches run."""
+        client = make_client(cast.rep, "Zebra Logistics")
+        with CaptureQueriesContext(connection) as queries:
+            response = client_for(cast.manager).get(url, {"q": "zebra"})
+        assert client.name in _html(response)
+        plan = _search_plan(queries)
+        assert "client_search_trigram" in plan, plan
 
 
 class TestReviewQueuePages:
