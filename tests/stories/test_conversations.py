@@ -340,6 +340,20 @@ class TestFilters:
     def test_pillar(self, client_for, cast, many):
         assert self._get(client_for(cast.rep), "pillar=local-experts") == {"Engineers."}
 
+    def test_pillar_told_under_any_version(self, client_for, cast, many, world):
+        newer = make_published(by=cast.manager)  # the same pillar keys, new pillars
+        make_conversation(
+            rep=cast.rep,
+            client=world.client,
+            version=newer,
+            summary="Engineers again.",
+            pillars=("local-experts",),
+        )
+        assert self._get(client_for(cast.rep), "pillar=local-experts") == {
+            "Engineers.",
+            "Engineers again.",
+        }
+
     def test_band(self, client_for, cast, many):
         assert self._get(client_for(cast.rep), "band=off_message") == {"Weather talk."}
 
