@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from stories.compiled import Compiled, Shape
+from stories.forms import as_id
 from stories.models import Client, Conversation, Story
 from teams.models import Membership, Team, User
 from teams.permissions import (
@@ -95,7 +96,7 @@ def get_story_for(user, pk, *, edit: bool = False, stories=None) -> Story:
     function of an id that returns the story or None (views/stories._read_story, which
     runs a compiled query)."""
     if callable(stories):
-        pk = _an_id(pk)
+        pk = as_id(pk)
         story = stories(pk) if pk else None
     else:
         stories = Story.objects.all() if stories is None else stories
@@ -211,7 +212,7 @@ def get_conversation_for(user, pk, *, edit: bool = False, conversations=None) ->
     or a function of (conversation_reps(user), id) that returns the conversation or None
     (views/conversations._read_conversation, which runs a compiled query)."""
     if callable(conversations):
-        pk, reps = _an_id(pk), conversation_reps(user)
+        pk, reps = as_id(pk), conversation_reps(user)
         conversation = conversations(reps, pk) if pk and reps != frozenset() else None
     else:
         visible = visible_conversations(user, conversations)
@@ -229,7 +230,7 @@ def get_client_for(user, pk, *, edit: bool = False, clients=None) -> Client:
     that returns the client, with its owner, or None, if not clients_of(reps) read by id
     (views/clients._read_client, which reads the contacts too)."""
     reps = conversation_reps(user)
-    pk = _an_id(pk)
+    pk = as_id(pk)
     if pk is None or reps == frozenset():
         raise Http404("No such client.")
     client = (clients or _read_client)(reps, pk)
@@ -259,15 +260,6 @@ def _client_by_id(reps: frozenset[int] | None) -> Compiled:
     cost more to build than to run."""
     clients = clients_of(reps).filter(pk=_A_CLIENT).order_by()
     return Compiled(clients.values(*CLIENT_SHAPE.columns), client=_A_CLIENT)
-
-
-def _an_id(value) -> int | None:
-    """The value as a primary key, or None when it cannot be one (too large, say)."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
 
 
 # --- Reviews and the dashboard -------------------------------------------------------------
