@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from django.db import connection
-from django.db.models import Expression, QuerySet, TextField
+from django.db.models import Exists, Expression, OuterRef, QuerySet, TextField
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -55,6 +55,14 @@ def _in_rows() -> bool:
     """Whether the rows' own query can join their names: it needs an ordered aggregate
     (PostgreSQL; SQLite from 3.44)."""
     return connection.features.supports_aggregate_order_by_clause
+
+
+def linked(relation, **lookups) -> Exists:
+    """A list filter: the row is linked through the many-to-many `relation`
+    (Conversation.pillars) to what `lookups` name on the link table (pillar__key="value").
+    EXISTS rather than a join, which could repeat a row and need DISTINCT."""
+    owner = relation.field.m2m_field_name()
+    return Exists(relation.through.objects.filter(**{owner: OuterRef("pk")}, **lookups))
 
 
 def with_names(queryset: QuerySet, **names: Names) -> QuerySet:

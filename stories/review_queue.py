@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from stories.compiled import Compiled
 from stories.forms import start_of_day
-from stories.list_rows import person
+from stories.list_rows import linked, person
 from stories.models import Conversation, Review, Story
 from stories.pagination import FROM_ROWS, Ordering, paginate
 from stories.permissions import reviewable_people
@@ -56,10 +56,7 @@ def _narrow(entries, filters: QueueFilters, person_field: str, when_field: str, 
     if filters.person:
         entries = entries.filter(**{person_field: filters.person})
     if filters.pillar:
-        tagged = entries.model.pillars.through.objects.filter(
-            **{entries.model._meta.model_name: OuterRef("pk")}, pillar__key=filters.pillar
-        )
-        entries = entries.filter(Exists(tagged))
+        entries = entries.filter(linked(entries.model.pillars, pillar__key=filters.pillar))
     if filters.band:
         entries = entries.filter(band=filters.band)
     # Ranges of moments (an index can serve them), from and to local midnight.

@@ -31,6 +31,7 @@ from stories.list_rows import (
     day_and_time,
     fill_instance_names,
     link_rows,
+    linked,
     with_dots,
     with_names,
 )
@@ -143,18 +144,13 @@ def _listed(user, data: dict, mine: int | None):
     if data.get("channel"):
         conversations = conversations.filter(channel=data["channel"])
     if data.get("pillar"):
-        # EXISTS rather than a join: a join could repeat a conversation and need DISTINCT.
-        tagged = Conversation.pillars.through.objects.filter(
-            conversation=OuterRef("pk"), pillar__key=data["pillar"]
+        conversations = conversations.filter(
+            linked(Conversation.pillars, pillar__key=data["pillar"])
         )
-        conversations = conversations.filter(Exists(tagged))
     if data.get("band"):
         conversations = conversations.filter(band=data["band"])
     if data.get("tco"):
-        discussed = Conversation.tco_topics.through.objects.filter(
-            conversation=OuterRef("pk"), tcotopic=data["tco"]
-        )
-        conversations = conversations.filter(Exists(discussed))
+        conversations = conversations.filter(linked(Conversation.tco_topics, tcotopic=data["tco"]))
     if data.get("since"):
         conversations = conversations.filter(occurred_at__gte=start_of_day(data["since"]))
     if data.get("until"):

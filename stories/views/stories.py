@@ -26,6 +26,7 @@ from stories.list_rows import (
     day,
     fill_instance_names,
     link_rows,
+    linked,
     person,
     score_badge,
     with_dots,
@@ -148,18 +149,11 @@ def _listed(user, data: dict):
     if data.get("q"):
         stories = stories.filter(Q(title__icontains=data["q"]) | Q(summary__icontains=data["q"]))
     if data.get("audience"):
-        # EXISTS rather than a join, which could repeat a story and need DISTINCT.
-        told_to = Story.audiences.through.objects.filter(
-            story=OuterRef("pk"), audience=data["audience"]
-        )
-        stories = stories.filter(Exists(told_to))
+        stories = stories.filter(linked(Story.audiences, audience=data["audience"]))
     if data.get("channel"):
         stories = stories.filter(channel=data["channel"])
     if data.get("pillar"):
-        tagged = Story.pillars.through.objects.filter(
-            story=OuterRef("pk"), pillar__key=data["pillar"]
-        )
-        stories = stories.filter(Exists(tagged))
+        stories = stories.filter(linked(Story.pillars, pillar__key=data["pillar"]))
     if data.get("status"):
         stories = stories.filter(status=data["status"])
     if data.get("band"):
