@@ -91,8 +91,8 @@ class Shape:
     attributes (a page's annotations), read from the columns of a Compiled row:
 
         shape = Shape(Client, {"owner": User})
-        compiled = Compiled(clients.values(*shape.columns))
-        client = shape.make(compiled.rows()[0], compiled.using)
+        compiled = Compiled(clients.filter(pk=-1).values(*shape.columns), client=-1)
+        client = shape.read(compiled, client=42)  # or shape.make(row, compiled.using)
     """
 
     def __init__(self, model, related: dict | None = None, extra=()):
@@ -103,6 +103,11 @@ class Shape:
         for name, other in self.related.items():
             self.columns += fields(other, f"{name}__")
         self.columns += self.extra
+
+    def read(self, compiled: Compiled, **values):
+        """The instance of `compiled`'s first row (`values` in its slots), or None."""
+        rows = compiled.rows(**values)
+        return self.make(rows[0], compiled.using) if rows else None
 
     def make(self, row: dict, using: str):
         made = instance(self.model, row, using=using)

@@ -242,9 +242,7 @@ def get_client_for(user, pk, *, edit: bool = False, clients=None) -> Client:
 
 
 def _read_client(reps: frozenset[int] | None, pk: int) -> Client | None:
-    query = _client_by_id(reps)
-    rows = query.rows(client=pk)
-    return CLIENT_SHAPE.make(rows[0], query.using) if rows else None
+    return CLIENT_SHAPE.read(_client_by_id(reps), client=pk)
 
 
 # A client with its owner, as get_client_for gives it, from a Compiled row.

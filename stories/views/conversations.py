@@ -271,8 +271,7 @@ def _conversation_page(reps: frozenset[int] | None) -> tuple[Compiled, Shape]:
 def _read_conversation(reps: frozenset[int] | None, pk: int) -> Conversation | None:
     """The conversation as get_conversation_for(conversations=_with_page_figures()) reads it."""
     query, shape = _conversation_page(reps)
-    rows = query.rows(conversation=pk)
-    return shape.make(rows[0], query.using) if rows else None
+    return shape.read(query, conversation=pk)
 
 
 @sales_only

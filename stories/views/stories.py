@@ -271,8 +271,7 @@ def _story_page() -> tuple[Compiled, Shape]:
 def _read_story(pk: int) -> Story | None:
     """The story with this id as get_story_for(stories=_with_page_figures()) reads it."""
     query, shape = _story_page()
-    rows = query.rows(story=pk)
-    return shape.make(rows[0], query.using) if rows else None
+    return shape.read(query, story=pk)
 
 
 def story_detail(request, pk):

@@ -113,7 +113,8 @@ def test_a_shape_makes_the_entry_with_its_related_objects(cast, version):
     shape = Shape(Story, {"author": User}, extra=["shout"])
     stories = Story.objects.filter(pk=-1).annotate(shout=F("title")).values(*shape.columns)
     compiled = Compiled(stories, story=-1)
-    made = shape.make(compiled.rows(story=story.pk)[0], compiled.using)
+    made = shape.read(compiled, story=story.pk)
     assert (made.pk, made.title, made.shout) == (story.pk, "Roof tale", "Roof tale")
+    assert shape.read(compiled, story=story.pk + 1) is None
     assert Story.author.is_cached(made)  # no query to come for it
     assert made.author.username == cast.marketer.username
