@@ -18,9 +18,13 @@ def may_edit_plumbline(user) -> bool:
 
 def get_version_for(user, number) -> PlumbLineVersion:
     """A version by number: published ones for everyone, the draft for editors only (404)."""
+    text = str(number or "")
+    # isdecimal() also holds for digits such as "²", which int() refuses.
+    if not (text.isascii() and text.isdecimal() and len(text) <= 9):
+        raise Http404("No such plumb-line version.")
     try:
-        version = PlumbLineVersion.objects.get(number=int(number))
-    except (PlumbLineVersion.DoesNotExist, ValueError, TypeError):
+        version = PlumbLineVersion.objects.get(number=int(text))
+    except PlumbLineVersion.DoesNotExist:
         raise Http404("No such plumb-line version.") from None
     if version.is_draft and not may_edit_plumbline(user):
         raise Http404("No such plumb-line version.")

@@ -5,6 +5,7 @@ from django.shortcuts import render
 
 from plumbline.consistency import Report, check
 from plumbline.models import PlumbLineVersion
+from plumbline.permissions import get_version_for
 
 MAX_FIELD_LENGTH = 200_000
 
@@ -21,13 +22,11 @@ def report_for(data, version: PlumbLineVersion, fields) -> Report | None:
 
 
 def live_check_response(request, fields):
-    """The report partial for an htmx POST of the editor's form; 400 for anything malformed."""
+    """The report partial for an htmx POST of the editor's form: 404 for a version the
+    user may not see (a draft, for most), 400 for anything else malformed."""
     if request.method != "POST":
         return HttpResponseBadRequest("Send the text to check it.")
-    number = request.POST.get("version", "")
-    version = PlumbLineVersion.objects.filter(number=number).first() if number.isdecimal() else None
-    if version is None:
-        return HttpResponseBadRequest("Unknown plumb-line version.")
+    version = get_version_for(request.user, request.POST.get("version", ""))
     report = report_for(request.POST, version, fields)
     if report is None:
         return HttpResponseBadRequest("Choose pillars from the list.")

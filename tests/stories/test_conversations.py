@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from stories import permissions, services
 from stories.models import Client, Contact, Conversation, Story, TcoTopic
-from tests.plumbline.factories import make_published
+from tests.plumbline.factories import make_draft, make_published
 from tests.stories.conversation_factories import make_client, make_conversation
 from tests.stories.factories import make_audience, make_story
 from tests.stories.query_counts import with_tags
@@ -1019,10 +1019,19 @@ class TestCheck:
         assert "No words to avoid." in content
         assert 'aria-label="Score 100 out of 100"' in content
 
-    @pytest.mark.parametrize("number", ["999", "abc", "", "-1"])
-    def test_unknown_version_gets_400(self, client_for, cast, version, number):
+    @pytest.mark.parametrize("number", ["999", "abc", "", "-1", "9" * 30])
+    def test_unknown_version_gets_404(self, client_for, cast, version, number):
         data = self._data(version, version=number)
-        assert client_for(cast.rep).post("/conversations/check/", data).status_code == 400
+        assert client_for(cast.rep).post("/conversations/check/", data).status_code == 404
+
+    def test_the_draft_is_404_to_a_rep(self, client_for, cast, version):
+        draft = make_draft(
+            by=cast.manager, guardrails=[("bargainbin", "the drafted wording", "error")]
+        )
+        data = self._data(draft, notes="the bargainbin", pillars=[draft.pillars.first().pk])
+        response = client_for(cast.rep).post("/conversations/check/", data)
+        assert response.status_code == 404
+        assert "the drafted wording" not in _html(response)
 
     def test_pillar_of_another_version_gets_400(self, client_for, cast, version):
         old = version.pillars.get(key="lifetime-value").pk

@@ -14,7 +14,7 @@ from stories.models import Audience, Story
 from teams.models import Membership, Team, User
 from tests.conftest import build_cast
 from tests.factories import UserFactory
-from tests.plumbline.factories import make_published
+from tests.plumbline.factories import make_draft, make_published
 from tests.stories.factories import (
     OFF_MESSAGE_BODY,
     ON_MESSAGE_BODY,
@@ -612,12 +612,29 @@ class TestCheck:
         assert "No words to avoid." in content
         assert 'aria-label="Score 100 out of 100"' in content
 
-    @pytest.mark.parametrize("number", ["999", "abc", "", "-1", "1.0", "²"])
-    def test_unknown_version_gets_400(self, client_for, cast, version, number):
+    @pytest.mark.parametrize("number", ["999", "abc", "", "-1", "1.0", "²", "9" * 30])
+    def test_unknown_version_gets_404(self, client_for, cast, version, number):
         response = client_for(cast.marketer).post(
             "/stories/check/", self._data(version, version=number)
         )
-        assert response.status_code == 400
+        assert response.status_code == 404
+
+    def test_the_draft_is_404_to_a_marketer(self, client_for, cast, version):
+        draft = make_draft(
+            by=cast.manager, guardrails=[("bargainbin", "the drafted wording", "error")]
+        )
+        data = self._data(draft, body="the bargainbin", pillars=[draft.pillars.first().pk])
+        response = client_for(cast.marketer).post("/stories/check/", data)
+        assert response.status_code == 404
+        assert "the drafted wording" not in _html(response)
+
+    def test_a_manager_may_check_against_the_draft(self, client_for, cast, version):
+        draft = make_draft(
+            by=cast.manager, guardrails=[("bargainbin", "the drafted wording", "error")]
+        )
+        data = self._data(draft, body="the bargainbin", pillars=[draft.pillars.first().pk])
+        response = client_for(cast.manager).post("/stories/check/", data)
+        assert "the drafted wording" in _html(response)
 
     def test_pillar_of_another_version_gets_400(self, client_for, cast, version):
         newer = make_published(by=cast.manager)

@@ -69,6 +69,16 @@ class TestPersonList:
 
 
 class TestPersonCreate:
+    @pytest.mark.parametrize(
+        "referer", ["javascript:alert(1)", "https://evil.example/people/", "//evil.example/"]
+    )
+    def test_cancel_never_follows_the_referer(self, client_for, cast, referer):
+        response = client_for(cast.admin).get("/people/new/", HTTP_REFERER=referer)
+        content = response.content.decode()
+        assert 'href="/people/">Cancel</a>' in content
+        assert "evil.example" not in content
+        assert "javascript:" not in content
+
     def test_invite_by_email(self, client_for, cast, django_capture_on_commit_callbacks):
         sales = Team.objects.get(slug="sales-north")
         with django_capture_on_commit_callbacks(execute=True):
