@@ -276,5 +276,3 @@ PLUMBLINE_STORY_REVIEW_DAYS = env_int("PLUMBLINE_STORY_REVIEW_DAYS", 90)
 # How long the dashboard keeps a person's figures in the cache. Any change they count makes
 # them stale at once (stories/generations.py); this only bounds the memory. 0: no cache.
 PLUMBLINE_DASHBOARD_CACHE_SECONDS = env_int("PLUMBLINE_DASHBOARD_CACHE_SECONDS", 15 * 60)
-# The same for what the list filters offer (stories/choices.py): people, teams, pillars.
-PLUMBLINE_CHOICES_CACHE_SECONDS = env_int("PLUMBLINE_CHOICES_CACHE_SECONDS", 60 * 60)

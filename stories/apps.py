@@ -31,17 +31,10 @@ class StoriesConfig(AppConfig):
 
         from django.db.models.signals import post_delete, post_save
 
-        from stories.generations import choices_changed
-        from stories.models import Audience, TcoTopic
         from stories.rollups import people_changed
         from teams.models import Membership, Team, User
 
-        # Cached dashboard figures and filter choices depend on who is in which team and
-        # on people's names; filter choices also on topics, audiences and the plumb line.
+        # Cached dashboard figures depend on who is in which team and on people's names.
         for model in (Membership, Team, User):
             post_save.connect(people_changed, sender=model, dispatch_uid=f"figures-{model}")
             post_delete.connect(people_changed, sender=model, dispatch_uid=f"figures-{model}-")
-        for model in (Audience, TcoTopic):
-            post_save.connect(choices_changed, sender=model, dispatch_uid=f"choices-{model}")
-            post_delete.connect(choices_changed, sender=model, dispatch_uid=f"choices-{model}-")
-        on_publish(choices_changed)

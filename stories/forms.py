@@ -1,4 +1,4 @@
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -7,10 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from plumbline.models import Pillar
-from stories.choices import Choices
 from stories.models import (
     Audience,
-    Band,
     Client,
     Contact,
     Conversation,
@@ -19,8 +17,6 @@ from stories.models import (
     TcoTopic,
     normalized_name,
 )
-from stories.pagination import CURSOR
-from teams.models import Team, User
 
 
 def as_id(value) -> int | None:
@@ -28,6 +24,18 @@ def as_id(value) -> int | None:
     for the database included (SQLite refuses one past 2**63 with an error)."""
     text = str(value) if value is not None else ""
     return int(text) if text.isdecimal() and len(text) <= 18 else None
+
+
+# What a form answers when its edit marker (lock_version) is missing or tampered with:
+# without it the conflict check could not tell a stale edit from a fresh one.
+STALE_FORM = (
+    "This form is missing what tells edits apart: reload the page and make the change again."
+)
+
+
+def stale_form(form) -> bool:
+    """Whether a bound edit form came without a valid lock_version."""
+    return form.is_bound and "lock_version" in form.errors
 
 
 class IdsChoiceField(forms.ModelMultipleChoiceField):
@@ -77,43 +85,11 @@ class StoryForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["pillars"].queryset = version.pillars.all()
         if self.instance.pk:
+            self.fields["lock_version"].required = True
             self.fields["lock_version"].initial = self.instance.lock_version
             # Tags follow their pillar's key onto the version the entry is edited under.
             keys = [p.key for p in self.instance.pillars.all()]
             self.initial["pillars"] = [p.pk for p in version.pillars.all() if p.key in keys]
-
-
-class StoryFilterForm(forms.Form):
-    SORTS = [
-        ("-published", "Newest first"),
-        ("published", "Oldest first"),
-        ("score", "Lowest score first"),
-        ("-score", "Highest score first"),
-    ]
-    q = forms.CharField(label="Search", required=False, max_length=100)
-    audience = forms.ModelChoiceField(
-        queryset=Audience.objects.all(), required=False, empty_label="Any audience"
-    )
-    channel = forms.ChoiceField(
-        choices=[("", "Any channel"), *Story.Channel.choices], required=False
-    )
-    pillar = forms.SlugField(required=False, widget=forms.Select)
-    status = forms.ChoiceField(choices=[("", "Any status"), *Story.Status.choices], required=False)
-    band = forms.ChoiceField(choices=[("", "Any band"), *Band.choices], required=False)
-    author = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Anyone"
-    )
-    sort = forms.ChoiceField(choices=SORTS, required=False)
-
-    def __init__(self, *args, choices: Choices, show_status, authors, **kwargs):
-        """`authors`: builds whose stories the author filter accepts; `choices`: the
-        request's cached filter choices."""
-        super().__init__(*args, **kwargs)
-        _offer(self, "audience", Audience.objects.all(), choices.audiences())
-        _offer(self, "author", authors, choices.people(authors, "writers"))
-        self.fields["pillar"].offered = [("", "Any pillar"), *choices.pillars()]
-        if not show_status:
-            del self.fields["status"]
 
 
 class PublishForm(forms.Form):
@@ -261,6 +237,7 @@ class ConversationForm(forms.ModelForm):
         self.fields["contacts"].queryset = Contact.objects.none()
         self.fields["pillars"].queryset = version.pillars.all()
         if self.instance.pk:
+            self.fields["lock_version"].required = True
             self.fields["lock_version"].initial = self.instance.lock_version
             # Tags follow their pillar's key onto the version the entry is edited under.
             keys = [p.key for p in self.instance.pillars.all()]
@@ -336,66 +313,6 @@ class ConversationForm(forms.ModelForm):
         return cleaned
 
 
-def start_of_day(day: date) -> datetime:
-    """The first moment of a date in the site's time zone, the date the pages show.
-
-    Date filters compare the stored moment with this (`occurred_at >= start_of_day(since)`,
-    `< start_of_day(until + 1 day)`), a range an index serves, where `occurred_at__date`
-    would convert every row's time first.
-    """
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-class ConversationFilterForm(forms.Form):
-    SCOPES = [("mine", "Mine"), ("team", "My team"), ("all", "Everyone")]
-    scope = forms.ChoiceField(choices=SCOPES, required=False)
-    client = forms.ModelChoiceField(
-        queryset=Client.objects.none(), required=False, empty_label="Any client"
-    )
-    rep = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Anyone")
-    channel = forms.ChoiceField(
-        choices=[("", "Any channel"), *Conversation.Channel.choices], required=False
-    )
-    pillar = forms.SlugField(required=False, widget=forms.Select)
-    band = forms.ChoiceField(choices=[("", "Any band"), *Band.choices], required=False)
-    tco = forms.ModelChoiceField(
-        queryset=TcoTopic.objects.all(),
-        required=False,
-        to_field_name="key",
-        label="TCO topic",
-        empty_label="Any topic",
-    )
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args, choices: Choices, clients, reps, reps_key, scopes, **kwargs):
-        """`clients` validates the client filter, whose select offers only the clients of
-        the page shown (see offer_clients) and the chosen one; a search finds any other.
-        `reps` is None when the viewer sees only their own conversations (no rep filter);
-        `reps_key` names that set of people for the cache of `choices`."""
-        super().__init__(*args, **kwargs)
-        _offer(self, "client", clients, [])
-        if reps is None:
-            del self.fields["rep"]
-        else:
-            _offer(self, "rep", reps, choices.people(reps, reps_key))
-        _offer(self, "tco", TcoTopic.objects.all(), choices.topics())
-        # The viewer's default scope first: it is what the page shows before a choice.
-        self.fields["scope"].choices = [(scope, dict(self.SCOPES)[scope]) for scope in scopes]
-        self.fields["pillar"].offered = [("", "Any pillar"), *choices.pillars()]
-        if len(scopes) < 2:
-            del self.fields["scope"]
-
-    def offer_clients(self, clients) -> None:
-        """Offer these (pk, name) pairs, by name, and keep the chosen client among them."""
-        chosen = getattr(self, "cleaned_data", {}).get("client")
-        offered = dict(clients)
-        if chosen:
-            offered[chosen.pk] = chosen.name
-        choices = sorted(offered.items(), key=lambda choice: choice[1].casefold())
-        self.fields["client"].offered = [("", "Any client"), *choices]
-
-
 class ReviewForm(forms.ModelForm):
     verdict = forms.ChoiceField(choices=Review.Verdict.choices, widget=forms.RadioSelect)
 
@@ -403,64 +320,3 @@ class ReviewForm(forms.ModelForm):
         model = Review
         fields = ["verdict", "comment"]
         widgets = {"comment": forms.Textarea(attrs={"rows": 4})}
-
-
-class QueueFilterForm(forms.Form):
-    kind = forms.ChoiceField(
-        choices=[
-            ("", "Stories and conversations"),
-            ("story", "Stories"),
-            ("conversation", "Conversations"),
-        ],
-        required=False,
-    )
-    team = forms.ModelChoiceField(
-        queryset=Team.objects.all(), required=False, empty_label="Any team"
-    )
-    person = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Anyone"
-    )
-    pillar = forms.SlugField(required=False, widget=forms.Select)
-    band = forms.ChoiceField(choices=[("", "Any band"), *Band.choices], required=False)
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args, choices: Choices, people, teams, key, version, **kwargs):
-        """`people` and `teams`: whom the reviewer may filter by, a set `key` names for the
-        cache of `choices`; the pillars are those of the plumb line `version`."""
-        super().__init__(*args, **kwargs)
-        _offer(self, "person", people, choices.people(people, f"queue:{key}"))
-        _offer(self, "team", teams, choices.teams(teams, f"queue:{key}"))
-        self.fields["pillar"].offered = [("", "Any pillar"), *choices.pillars(version)]
-
-
-# A list page's filters panel stays closed, and its form unbuilt (with what it offers: a
-# manager's 500 people among them), until a filter is applied or the panel is asked for
-# with ?filters=open: htmx asks when the panel is first opened and gets the panel alone;
-# a link asks without JavaScript and gets the page with the panel open.
-SHOW_FILTERS = "filters"
-
-
-def filters_wanted(request) -> bool:
-    """Whether the list page builds its filters: anything asked but a page's cursor."""
-    return any(key != CURSOR for key in request.GET)
-
-
-def filters_panel_only(request) -> bool:
-    """Whether htmx asks for the filters panel alone."""
-    return bool(request.htmx) and request.GET.get(SHOW_FILTERS) == "open"
-
-
-def _offer(form: forms.Form, name: str, queryset, choices) -> None:
-    """Validate the field `name` against `queryset` (one query, for a submitted value only);
-    offer `choices`, (value, label) pairs, as they are (see list_filters.options). A
-    ModelChoiceField would build a model per option, read through a server-side cursor
-    (three round trips), and a manager's filters list some 500 people.
-
-    `queryset` may be a function that builds it: called only when a value was submitted,
-    for building a queryset costs a list page more than reading its cached choices."""
-    field = form.fields[name]
-    if callable(queryset):
-        queryset = queryset() if form.data.get(name) else field.queryset.none()
-    field.queryset = queryset
-    field.offered = [("", field.empty_label), *choices]

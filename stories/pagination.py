@@ -1,18 +1,20 @@
-"""Keyset ("cursor") pagination for the long lists: conversations, clients, stories, the queue.
+"""Keyset ("cursor") pagination for the long lists: stories, conversations, clients, the queue.
 
 A page is the N rows that follow a cursor in a fixed order, read with
 `WHERE (sort keys) after cursor ORDER BY sort keys LIMIT N + 1`: an index serving that
-order reads N + 1 rows on any page, where OFFSET would read every row before the page and
-a paginator's COUNT(*) every row of the list. The cursor is the sort keys of the row at
-the page's edge, signed, so a tampered or foreign cursor is refused (the first page is
-shown instead) and never reaches the database as a half-trusted value.
+order reads N + 1 rows on any page, where OFFSET would read every row before the page.
+The cursor is the sort keys of the row at the page's edge, signed, so a tampered or
+foreign cursor is refused (the first page is shown instead) and never reaches the
+database as a half-trusted value.
 
-A list shows "1,000+" instead of a count when it holds more: the count is
-`COUNT(*) FROM (SELECT ... LIMIT cap + 1)`, which stops reading at the cap. It is made on
-the first page, and the cursor carries it to the next ones.
+A list shows "1,000+" instead of a count when it holds more: counting a sliced queryset
+(`COUNT(*) FROM (SELECT ... LIMIT cap + 1)`) stops reading at the cap. The count is made
+on the first page, and the cursor carries it to the next ones.
 
 Previous pages are read the same way in the reverse order, then put back in order; one
 that turns out to be the first page is read as the first page, so that it is a full one.
+
+The one entry point is `paginate(request, rows, ordering, size=..., salt=...)`.
 """
 
 from collections.abc import Callable, Sequence
@@ -21,11 +23,9 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from django.core import signing
-from django.db.models import F, IntegerField, Q, QuerySet, Subquery
+from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.utils.dateparse import parse_date, parse_datetime
-
-from stories.list_rows import Names, fill_names, with_names
 
 CURSOR = "cursor"
 COUNT_CAP = 1000
@@ -122,177 +122,80 @@ class Page:
         return f"{self.count:,}+" if self.count_capped else f"{self.count:,}"
 
 
-Fetch = Callable[[Q | None, bool, int], list]
-# count= for lists whose rows are cheap to read: the first page reads `cap + 1` rows, and
-# counts those, in place of a count query of its own.
-FROM_ROWS = "from rows"
-# count= for a fetch that counts the list itself: on the first page (no condition) each
-# row it returns carries the capped count under this key, and an empty page none.
-IN_ROWS = "list_count"
+# A list that is not one queryset (the review queue's union of two): a function of the
+# cursor's condition (None on the first page) and the direction, returning the rows so
+# filtered, in the ordering (reversed when reading backwards), ready to be sliced.
+Rows = Callable[[Q | None, bool], QuerySet]
 
 
 def paginate(
     request,
-    *,
+    rows: QuerySet | Rows,
     ordering: Ordering,
-    fetch: Fetch,
-    count: Callable[[int], int] | str | None,
+    *,
     size: int,
     salt: str,
-    cap: int | None = None,
+    count_cap: int | None = COUNT_CAP,
 ) -> Page:
-    """The page the request's cursor names (or the first page) of a list.
+    """The page the request's cursor names (or the first page) of a list: `rows`, a
+    queryset, or a function (see Rows) for a list a cursor cannot simply filter. The first
+    page counts the list up to `count_cap` rows (None: not counted); the cursor carries the
+    count to the next pages. `salt` names the list, so that no list takes another's cursor."""
+    if isinstance(rows, QuerySet):
+        queryset = rows
 
-    `fetch(condition, backward, limit)` returns up to `limit` rows matching `condition`
-    (None: no cursor) in `ordering`, or in reverse when `backward`; `count(limit)` counts
-    the list's rows, stopping at `limit` (or FROM_ROWS, or None: not counted). The count is
-    made on the first page and carried by the cursor to the next ones.
-    """
-    cap = COUNT_CAP if cap is None else cap
+        def rows(condition, backward):
+            found = queryset if condition is None else queryset.filter(condition)
+            return found.order_by(*ordering.order_by(backward=backward))
+
+        def count(limit):  # the ids alone: no joins for what the rows show
+            return queryset.order_by().values("pk")[:limit].count()
+    else:
+
+        def count(limit):
+            return rows(None, False)[:limit].count()
+
     cursor = _read_cursor(request.GET.get(CURSOR, ""), salt, len(ordering.keys))
-    rows = None
+    found = None
     if cursor is not None:
         number, backward, values, counted = cursor
-        rows = []
+        found = []
         for condition in ordering.seek(values, backward=backward):
-            rows += fetch(condition, backward, size + 1 - len(rows))
-            if len(rows) > size:
+            found += rows(condition, backward)[: size + 1 - len(found)]
+            if len(found) > size:
                 break
-        if (backward and len(rows) <= size) or not rows:
+        if (backward and len(found) <= size) or not found:
             # Back at the start (read as the first page, so that it is a full one), or past
             # the end of a list that has shrunk since the link was made.
-            rows = None
-    if rows is None:
+            found = None
+    if found is None:
         number, backward, counted = 1, False, None
-        if count == FROM_ROWS:
-            rows = fetch(None, False, max(size, cap) + 1)
-            counted = [min(len(rows), cap), len(rows) > cap]
-            rows = rows[: size + 1]
-        elif count == IN_ROWS:
-            rows = fetch(None, False, size + 1)
-            total = rows[0][IN_ROWS] if rows else 0
-            counted = [min(total, cap), total > cap]
-        else:
-            rows = fetch(None, False, size + 1)
-            if count is not None:
-                total = count(cap + 1)
-                counted = [min(total, cap), total > cap]
-    more = len(rows) > size
-    rows = rows[:size]
+        found = list(rows(None, False)[: size + 1])
+        if count_cap is not None:
+            total = count(count_cap + 1)
+            counted = [min(total, count_cap), total > count_cap]
+    more = len(found) > size
+    found = found[:size]
     if backward:
-        rows.reverse()
+        found.reverse()
         has_next, has_previous = True, more
     else:
         has_next, has_previous = more, number > 1
     total, capped = counted or (None, False)
-    page = Page(rows, number, has_next and bool(rows), has_previous, total, capped)
+    page = Page(found, number, has_next and bool(found), has_previous, total, capped)
     query = request.GET.copy()
     query.pop(CURSOR, None)
     page.first_url = f"?{query.urlencode()}" if query else request.path
     if page.has_next:
-        values = ordering.values_of(rows[-1])
+        values = ordering.values_of(found[-1])
         page.next_url = _url(query, salt, [number + 1, False, values, counted])
     if page.has_previous:
         page.previous_url = (
             page.first_url
             if number == 2
-            else _url(query, salt, [number - 1, True, ordering.values_of(rows[0]), counted])
+            else _url(query, salt, [number - 1, True, ordering.values_of(found[0]), counted])
         )
     return page
-
-
-def paginate_queryset(
-    request,
-    queryset: QuerySet | Callable[[], QuerySet],
-    ordering: Ordering,
-    *,
-    columns: Sequence[str],
-    size: int,
-    salt: str,
-    counted: bool = True,
-    cap: int | None = None,
-    names: dict[str, Names] | None = None,
-    first_rows: Callable[[], list[dict]] | None = None,
-) -> Page:
-    """paginate() for a queryset: filtered by the cursor, ordered, sliced, its rows read as
-    dicts of `columns` (which must include the ordering's keys), and each given its
-    `names` (list_rows.Names: row[key] = the names of what a relation links it to).
-
-    `first_rows`, when given, reads the first page's rows in place of the queryset: the
-    rows of first_page_query() for the same arguments, compiled once (stories.compiled).
-    The queryset may then be a function that builds it, called only for other pages.
-
-    The first page's query also counts the list: a subquery, `(SELECT COUNT(*) FROM (SELECT
-    id ... LIMIT cap + 1))`, which joins none of the tables the columns may need and which
-    the database runs once, not per row; a query of its own would cost the page more."""
-    names = names or {}
-
-    def fetch(condition, backward, limit):
-        if condition is None and first_rows is not None:
-            return first_rows()
-        rows = _page_query(
-            queryset() if callable(queryset) else queryset,
-            ordering,
-            columns,
-            names,
-            condition,
-            backward,
-            counted=counted,
-            cap=cap,
-        )
-        return list(rows[:limit])
-
-    page = paginate(
-        request,
-        ordering=ordering,
-        fetch=fetch,
-        count=IN_ROWS if counted else None,
-        size=size,
-        salt=salt,
-        cap=cap,
-    )
-    fill_names(page.object_list, **names)
-    return page
-
-
-def first_page_query(
-    queryset: QuerySet,
-    ordering: Ordering,
-    *,
-    columns: Sequence[str],
-    size: int,
-    counted: bool = True,
-    cap: int | None = None,
-    names: dict[str, Names] | None = None,
-) -> QuerySet:
-    """The query paginate_queryset() reads a first page with, for the same arguments."""
-    rows = _page_query(queryset, ordering, columns, names or {}, None, False, counted, cap)
-    return rows[: size + 1]
-
-
-def _page_query(queryset, ordering, columns, names, condition, backward, counted, cap):
-    """The rows after the cursor's `condition` (None: from the start), as values(), read
-    in `ordering` (backward: reversed), with their names and, on the first page, the count."""
-    rows = with_names(queryset, **names)
-    if condition is not None:
-        rows = rows.filter(condition)
-    read = [*columns, *(key for key in names if key in rows.query.annotations)]
-    if condition is None and counted:
-        limit = (COUNT_CAP if cap is None else cap) + 1
-        rows = rows.annotate(**{IN_ROWS: capped_count(queryset, limit)})
-        read.append(IN_ROWS)
-    return rows.order_by(*ordering.order_by(backward=backward)).values(*read)
-
-
-class CappedCount(Subquery):
-    """How many rows a queryset has, counting no further than its LIMIT."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS capped)"
-    output_field = IntegerField()
-
-
-def capped_count(queryset: QuerySet, limit: int) -> CappedCount:
-    return CappedCount(queryset.order_by().values("pk")[:limit])
 
 
 # --- Cursors --------------------------------------------------------------------------------

@@ -1,13 +1,9 @@
 """Who may do what with stories and audiences. Built only on teams.permissions."""
 
-from functools import lru_cache
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
-from stories.compiled import Compiled, Shape
-from stories.forms import as_id
 from stories.models import Client, Conversation, Story
 from teams.models import Membership, Team, User
 from teams.permissions import (
@@ -21,7 +17,6 @@ from teams.permissions import (
     is_sales,
     leads,
     led_member_ids,
-    standing,
 )
 
 
@@ -80,27 +75,15 @@ def may_edit_story(user, story: Story) -> bool:
 
 
 def visible_stories(user):
-    return stories_seen(every_status=sees_unpublished(user))
-
-
-def stories_seen(*, every_status: bool):
-    """Every story, or the published ones: what visible_stories() gives those who see
-    unpublished stories, or the others (for queries built once per kind of viewer)."""
     stories = Story.objects.all()
-    return stories if every_status else stories.live()
+    return stories if sees_unpublished(user) else stories.live()
 
 
 def get_story_for(user, pk, *, edit: bool = False, stories=None) -> Story:
     """The story, or 404 for those who may not know it exists, or 403 for read-only users.
-    `stories`: a queryset of Story to read it from (annotated for a page, say), or a
-    function of an id that returns the story or None (views/stories._read_story, which
-    runs a compiled query)."""
-    if callable(stories):
-        pk = as_id(pk)
-        story = stories(pk) if pk else None
-    else:
-        stories = Story.objects.all() if stories is None else stories
-        story = one(stories.select_related("author", "plumbline_version"), pk)
+    `stories`: a queryset of Story to read it from (annotated for a page, say)."""
+    stories = Story.objects.all() if stories is None else stories
+    story = _one(stories.select_related("author", "plumbline_version"), pk)
     if story is None or not may_see_story(user, story):
         raise Http404("No such story.")
     if edit and not may_edit_story(user, story):
@@ -108,14 +91,13 @@ def get_story_for(user, pk, *, edit: bool = False, stories=None) -> Story:
     return story
 
 
-def one(queryset, pk):
-    """The row of `queryset` with this primary key, or None.
-
-    Without the ORDER BY a model's default ordering would add: with a few tables joined,
-    the ORM spends more time matching the ordering against every selected column than the
-    database spends on the query.
-    """
-    return next(iter(queryset.filter(pk=pk).order_by()[:1]), None)
+def _one(queryset, pk):
+    """The row of `queryset` with this primary key, or None, also for what cannot be one
+    ("abc", "1.0": the lookup refuses them with ValueError)."""
+    try:
+        return queryset.filter(pk=pk).first()
+    except (ValueError, TypeError):
+        return None
 
 
 # --- Conversations, clients and contacts ---------------------------------------------------
@@ -147,16 +129,16 @@ def conversation_reps(user) -> frozenset[int] | None:
 
 def visible_conversations(user, conversations=None):
     """The conversations (of `conversations`, a queryset, or all) this user may see."""
-    return conversations_of(conversation_reps(user), conversations)
-
-
-def conversations_of(reps: frozenset[int] | None, conversations=None):
-    """The conversations (of `conversations`, or all) of `reps` (None: everyone's), for
-    queries built once per viewer's conversation_reps()."""
     conversations = Conversation.objects.all() if conversations is None else conversations
+    reps = conversation_reps(user)
     if reps is None:
         return conversations
     return conversations.filter(rep_id__in=reps) if reps else conversations.none()
+
+
+def may_edit_conversation(user, conversation: Conversation) -> bool:
+    """Only the rep who logged it edits or deletes it; their lead and managers read it."""
+    return conversation.rep_id == user.pk
 
 
 def conversation_scopes(user) -> list[str]:
@@ -177,22 +159,9 @@ def filterable_reps(user):
     return User.objects.filter(pk__in=team) if team else None
 
 
-def people_key(user) -> str:
-    """Names, for caching, the people this user's filters may offer: every manager is
-    offered the same people; a lead those of the teams they lead."""
-    if is_manager(user):
-        return "everyone"
-    return "teams-" + "-".join(str(pk) for pk in sorted(standing(user).led_team_ids))
-
-
 def visible_clients(user):
     """Managers see every client; sales the clients they (or their team) own or talked to."""
-    return clients_of(conversation_reps(user))
-
-
-def clients_of(reps: frozenset[int] | None):
-    """The clients of the people `reps` (None: every client), for queries built once per
-    viewer's conversation_reps()."""
+    reps = conversation_reps(user)
     clients = Client.objects.all()
     if reps is None:
         return clients
@@ -208,56 +177,25 @@ def may_edit_client(user, client: Client) -> bool:
 
 def get_conversation_for(user, pk, *, edit: bool = False, conversations=None) -> Conversation:
     """404 unless the user may see it; 403 for a lead or manager asked to edit it.
-    `conversations`: a queryset of Conversation to read it from (annotated for a page, say),
-    or a function of (conversation_reps(user), id) that returns the conversation or None
-    (views/conversations._read_conversation, which runs a compiled query)."""
-    if callable(conversations):
-        pk, reps = as_id(pk), conversation_reps(user)
-        conversation = conversations(reps, pk) if pk and reps != frozenset() else None
-    else:
-        visible = visible_conversations(user, conversations)
-        conversation = one(visible.select_related("client", "rep", "plumbline_version"), pk)
+    `conversations`: a queryset of Conversation to read it from (annotated for a page, say)."""
+    visible = visible_conversations(user, conversations)
+    conversation = _one(visible.select_related("client", "rep", "plumbline_version"), pk)
     if conversation is None:
         raise Http404("No such conversation.")
-    if edit and conversation.rep_id != user.pk:
+    if edit and not may_edit_conversation(user, conversation):
         raise PermissionDenied
     return conversation
 
 
-def get_client_for(user, pk, *, edit: bool = False, clients=None) -> Client:
+def get_client_for(user, pk, *, edit: bool = False) -> Client:
     """404 unless the user may see the client; 403 when asked to edit what they may not.
-    The client comes with its owner. `clients`: a function of (conversation_reps(user), id)
-    that returns the client, with its owner, or None, if not clients_of(reps) read by id
-    (views/clients._read_client, which reads the contacts too)."""
-    reps = conversation_reps(user)
-    pk = as_id(pk)
-    if pk is None or reps == frozenset():
-        raise Http404("No such client.")
-    client = (clients or _read_client)(reps, pk)
+    The client comes with its owner."""
+    client = _one(visible_clients(user).select_related("owner"), pk)
     if client is None:
         raise Http404("No such client.")
     if edit and not may_edit_client(user, client):
         raise PermissionDenied
     return client
-
-
-def _read_client(reps: frozenset[int] | None, pk: int) -> Client | None:
-    return CLIENT_SHAPE.read(_client_by_id(reps), client=pk)
-
-
-# A client with its owner, as get_client_for gives it, from a Compiled row.
-CLIENT_SHAPE = Shape(Client, {"owner": User})
-# Stands for the client's id in _client_by_id's query.
-_A_CLIENT = -1
-
-
-@lru_cache(maxsize=256)
-def _client_by_id(reps: frozenset[int] | None) -> Compiled:
-    """The query of one client (an id in the slot) with its owner, among those `reps` see,
-    compiled once per team: it is every sales page's first query, and its visibility rule
-    cost more to build than to run."""
-    clients = clients_of(reps).filter(pk=_A_CLIENT).order_by()
-    return Compiled(clients.values(*CLIENT_SHAPE.columns), client=_A_CLIENT)
 
 
 # --- Reviews and the dashboard -------------------------------------------------------------
@@ -310,6 +248,12 @@ def may_see_dashboard(user) -> bool:
 def sees_people_on_dashboard(user) -> bool:
     """Per-person figures: managers and leads (for their teams); never marketing members."""
     return is_manager(user) or is_lead(user)
+
+
+def may_export_dashboard_table(user, table: str) -> bool:
+    """Every table the dashboard shows this user, as CSV: the per-person one only to those
+    who see people on the dashboard."""
+    return may_see_dashboard(user) and (table != "people" or sees_people_on_dashboard(user))
 
 
 def dashboard_scope(user) -> str:

@@ -70,12 +70,10 @@ def client_for(client):
 
 @pytest.fixture
 def caches_on():
-    """The dashboard's and the filters' caches on (tests/settings.py turns them off), empty
-    before and after. For tests that commit (transaction=True): the caches hear of a change
-    only once it is committed."""
+    """The dashboard's cache on (tests/settings.py turns it off), empty before and after.
+    For tests that commit (transaction=True): the cache hears of a change only once it is
+    committed."""
     cache.clear()
-    with override_settings(
-        PLUMBLINE_DASHBOARD_CACHE_SECONDS=60, PLUMBLINE_CHOICES_CACHE_SECONDS=60
-    ):
+    with override_settings(PLUMBLINE_DASHBOARD_CACHE_SECONDS=60):
         yield
     cache.clear()

@@ -23,8 +23,6 @@ STATIC_ROOT = None
 # Tests run background tasks by hand (see tests/stories/test_recheck.py).
 TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
 
-# Tests run inside a transaction, where nothing commits and so the caches would never hear
-# of a change; tests/stories/test_dashboard_cache.py and test_choices.py turn them on with
-# commits.
+# Tests run inside a transaction, where nothing commits and so the cache would never hear
+# of a change; tests/stories/test_dashboard_cache.py turns it on with commits.
 PLUMBLINE_DASHBOARD_CACHE_SECONDS = 0
-PLUMBLINE_CHOICES_CACHE_SECONDS = 0

@@ -101,6 +101,11 @@ class TcoTopic(models.Model):
 class Conversation(AlignedEntry):
     """One sales conversation with one client: where the stories come to life."""
 
+    # The texts the check reads, in the order it joins them.
+    CHECKED_FIELDS = ("summary", "notes", "client_goals", "risks", "outcome", "next_step")
+    # What the review pages call this kind of entry (their URLs say it).
+    kind = "conversation"
+
     class Channel(models.TextChoices):
         CALL = "call", "Call"
         MEETING = "meeting", "Meeting"
@@ -181,12 +186,5 @@ class Conversation(AlignedEntry):
         return reverse("stories:conversation_detail", args=[self.pk])
 
     def text_for_check(self) -> str:
-        parts = (
-            self.summary,
-            self.notes,
-            self.client_goals,
-            self.risks,
-            self.outcome,
-            self.next_step,
-        )
+        parts = (getattr(self, name) for name in Conversation.CHECKED_FIELDS)
         return "\n\n".join(part for part in parts if part)

@@ -58,6 +58,11 @@ class StoryQuerySet(models.QuerySet):
 
 
 class Story(AlignedEntry):
+    # The texts the check reads, in the order it joins them.
+    CHECKED_FIELDS = ("title", "summary", "body", "offer")
+    # What the review pages call this kind of entry (their URLs say it).
+    kind = "story"
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         IN_REVIEW = "in_review", "In review"
@@ -165,9 +170,8 @@ class Story(AlignedEntry):
         return reverse("stories:story_detail", args=[self.pk])
 
     def text_for_check(self) -> str:
-        return "\n\n".join(
-            part for part in (self.title, self.summary, self.body, self.offer) if part
-        )
+        parts = (getattr(self, name) for name in Story.CHECKED_FIELDS)
+        return "\n\n".join(part for part in parts if part)
 
     @property
     def is_stale(self) -> bool:

@@ -9,6 +9,8 @@ and the same access rules as the page.
 import math
 from urllib.parse import urlencode
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Field, Layout
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
@@ -16,15 +18,16 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.http import Http404
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from plumbline.models import PlumbLineVersion
 from stories import dashboard as figures
 from stories import generations
-from stories.choices import Choices
 from stories.csv_export import csv_response
 from stories.dashboard import DashboardFilters
-from stories.permissions import dashboard_scope, may_see_dashboard, sees_people_on_dashboard
+from stories.form_fields import BoundedDateField
+from stories.permissions import dashboard_scope, may_export_dashboard_table, may_see_dashboard
 from teams.models import Team
 from teams.permissions import MARKETING, SALES, require
 
@@ -40,12 +43,12 @@ FIGURES_TEMPLATE = "stories/_dashboard_figures.html"
 
 
 class DashboardFilterForm(forms.Form):
-    since = forms.DateField(
+    since = BoundedDateField(
         label="From",
         required=False,
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
-    until = forms.DateField(
+    until = BoundedDateField(
         label="To",
         required=False,
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
@@ -56,12 +59,24 @@ class DashboardFilterForm(forms.Form):
         empty_label="All teams",
     )
 
-    def __init__(self, *args, choices: Choices | None = None, **kwargs):
-        """`choices`: the request's cached filter choices, for a form that is shown."""
+    def __init__(self, *args, default_days: int, **kwargs):
         super().__init__(*args, **kwargs)
-        if choices is not None:  # the queryset checks a submitted team; the cache offers them
-            teams = choices.teams(self.fields["team"].queryset, "dashboard")
-            self.fields["team"].offered = [("", "All teams"), *teams]
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.form_class = "row g-2 align-items-end mb-2"
+        self.helper.attrs = {"role": "search", "aria-label": "Filter the dashboard"}
+        self.helper.disable_csrf = True
+        buttons = (
+            '<div class="col-12 col-md-3 d-flex gap-2 mb-3"><button class="btn '
+            'btn-outline-primary flex-fill" type="submit">Show</button><a class="btn btn-link" '
+            f'href="{reverse("stories:dashboard")}">Last {default_days} days</a></div>'
+        )
+        self.helper.layout = Layout(
+            Div(Field("since"), css_class="col-6 col-md-3"),
+            Div(Field("until"), css_class="col-6 col-md-3"),
+            Div(Field("team"), css_class="col-12 col-md-3"),
+            HTML(buttons),
+        )
 
     def clean(self):
         data = super().clean()
@@ -69,9 +84,13 @@ class DashboardFilterForm(forms.Form):
         since = data.get("since") or default.since
         until = data.get("until") or default.until
         if since > until:
-            raise ValidationError("The start date must come before the end date.")
+            raise ValidationError(
+                "The start date must come before the end date. The default range is shown."
+            )
         if (until - since).days > MAX_DAYS:
-            raise ValidationError("Choose a range of at most two years.")
+            raise ValidationError(
+                "Choose a range of at most two years. The default range is shown."
+            )
         data["since"], data["until"] = since, until
         return data
 
@@ -90,12 +109,12 @@ class DashboardFilterForm(forms.Form):
         )
 
 
-def _filters(request, choices=None) -> tuple[DashboardFilterForm, DashboardFilters]:
+def _filters(request) -> tuple[DashboardFilterForm, DashboardFilters]:
     default = DashboardFilters.default()
     form = DashboardFilterForm(
         request.GET or None,
         initial={"since": default.since, "until": default.until},
-        choices=choices,
+        default_days=figures.DEFAULT_DAYS,
     )
     return form, form.filters()
 
@@ -361,7 +380,7 @@ def _figures_context(user, filters, version, export_query) -> dict:
 @require(may_see_dashboard)
 def dashboard(request):
     numbers = generations.numbers()
-    form, filters = _filters(request, Choices(numbers[generations.CHOICES]))
+    form, filters = _filters(request)
     version = PlumbLineVersion.objects.current()
     export_query = urlencode({k: request.GET[k] for k in FILTER_FIELDS if request.GET.get(k)})
     figures_page = _figures(
@@ -485,7 +504,7 @@ EXPORTS = {
 def dashboard_export(request, table):
     if table not in EXPORTS:
         raise Http404("No such dashboard table.")
-    if table == "people" and not sees_people_on_dashboard(request.user):
+    if not may_export_dashboard_table(request.user, table):
         raise PermissionDenied
     _form, filters = _filters(request)
     version = PlumbLineVersion.objects.current()

@@ -1,7 +1,5 @@
 """Managers (and leads, as coaches) judge entries against the plumb line, and follow re-checks."""
 
-from functools import lru_cache, partial
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -11,11 +9,9 @@ from django.views.decorators.http import require_POST
 
 from plumbline.models import PlumbLineVersion
 from stories import recheck, services
-from stories.choices import Choices
-from stories.compiled import Compiled, fields, instance
 from stories.csv_export import csv_response
-from stories.forms import QueueFilterForm, ReviewForm, filters_panel_only, filters_wanted
-from stories.list_rows import day, link_rows, score_badge
+from stories.filters import QueueFilter, filters_panel_only, filters_wanted
+from stories.forms import ReviewForm
 from stories.markdown import render_markdown
 from stories.models import Conversation, Notification, RecheckRun, Review, Story
 from stories.permissions import (
@@ -24,93 +20,49 @@ from stories.permissions import (
     may_follow_rechecks,
     may_review,
     may_review_entry,
-    people_key,
-    queue_people,
-    queue_teams,
     reviewable_people,
 )
-from stories.review_queue import QueueFilters, queue_page, review_queue, with_people
+from stories.review_queue import queue_page, review_queue
 from teams.permissions import require
+
+# The most entries the queue's CSV holds.
+EXPORT_LIMIT = 10_000
 
 
 def _current_version():
     """The version entries are judged against (404 before the first)."""
-    return _current_version_and_run(with_run=False)[0]
-
-
-def _current_version_and_run(*, with_run: bool = True):
-    """The current version (404 before the first) and its re-check (None when it has
-    none, or when not `with_run`), in one query compiled once."""
-    query = _current(with_run)
-    rows = query.rows()
-    if not rows:
+    version = PlumbLineVersion.objects.filter(is_current=True).first()
+    if version is None:
         raise Http404("There is no published plumb line to review against yet.")
-    [row] = rows
-    version = instance(PlumbLineVersion, row, using=query.using)
-    has_run = with_run and row["recheck_run__id"] is not None
-    return version, instance(RecheckRun, row, "recheck_run__", query.using) if has_run else None
+    return version
 
 
-@lru_cache(maxsize=2)
-def _current(with_run: bool) -> Compiled:
-    columns = fields(PlumbLineVersion) + (fields(RecheckRun, "recheck_run__") if with_run else [])
-    return Compiled(PlumbLineVersion.objects.filter(is_current=True).values(*columns)[:1])
-
-
-def _queue_filters(request, version) -> tuple[QueueFilterForm | None, QueueFilters]:
-    """The queue's filter form (None until a filter is applied or asked for: see
-    forms.filters_wanted) and the filters it holds."""
-    if not filters_wanted(request):
-        return None, QueueFilters()
-    form = QueueFilterForm(
-        request.GET,
-        choices=Choices(),
-        # Built only to check a submitted value or on a cache miss (see forms._offer).
-        people=partial(queue_people, request.user),
-        teams=partial(queue_teams, request.user),
-        key=people_key(request.user),
-        version=version,
+def _queue_filters(request) -> QueueFilter:
+    """The queue's filters: unbound (no filter) until one is applied or asked for."""
+    return QueueFilter(
+        request.GET if filters_wanted(request) else None,
+        queryset=Story.objects.none(),  # the queue's parts: see review_queue.unreviewed
+        request=request,
     )
-    filters = QueueFilters()
-    if form.is_valid():
-        data = form.cleaned_data
-        filters = QueueFilters(
-            kind=data["kind"],
-            team=data["team"].pk if data["team"] else None,
-            person=data["person"].pk if data["person"] else None,
-            pillar=data["pillar"],
-            band=data["band"],
-            since=data["since"],
-            until=data["until"],
-        )
-    return form, filters
 
 
 @require(may_review)
 def queue(request):
-    version, run = _current_version_and_run(with_run=may_follow_rechecks(request.user))
-    form, filters = _queue_filters(request, version)
-    if form is not None and filters_panel_only(request):
-        return render(request, "stories/_queue_filters.html", {"filters": form})
+    version = _current_version()
+    filters = _queue_filters(request)
+    if filters_panel_only(request):
+        return render(request, "stories/_queue_filters.html", {"filters": filters})
     page = queue_page(request, request.user, version, filters)
-    rows = with_people(page.object_list)
-    for kind in ("story", "conversation"):
-        of_kind = [row for row in rows if row["kind"] == kind]
-        link_rows(of_kind, "stories:review_entry", kind)
-    for row in rows:  # shown as they are (a template's filters cost more than this)
-        label = row["label"]
-        row["label"] = label if len(label) <= 90 else f"{label[:89]}…"  # |truncatechars:90
-        row["badge"] = score_badge(row["score"], row["band"])
-        row["kind_label"] = "Story" if row["kind"] == "story" else "Conversation"
-        row["day"] = day(row["when"])
+    run = None
+    if may_follow_rechecks(request.user):
+        run = RecheckRun.objects.filter(version=version).first()
     return render(
         request,
         "stories/review_queue.html",
         {
             "version": version,
-            "filters": form,
+            "filters": filters if filters.is_bound else None,
             "page": page,
-            "rows": rows,
             "query": page.first_url.partition("?")[2],  # the filters, for the CSV link
             "run": run,
         },
@@ -120,24 +72,31 @@ def queue(request):
 @require(may_review)
 def queue_export(request):
     version = _current_version()
-    _, filters = _queue_filters(request, version)
-    rows = review_queue(request.user, version, filters, limit=10_000)
+    entries = review_queue(request.user, version, _queue_filters(request), limit=EXPORT_LIMIT)
     return csv_response(
         f"review-queue-v{version.number}.csv",
         ["kind", "id", "score", "band", "date", "title or summary", "author"],
         (
             [
-                r["kind"],
-                r["pk"],
-                r["score"],
-                r["band"],
-                timezone.localdate(r["when"]).isoformat(),
-                r["label"],
-                r["person"],
+                entry.kind,
+                entry.pk,
+                entry.score,
+                entry.band,
+                timezone.localdate(_when(entry)).isoformat(),
+                entry.title if entry.kind == "story" else entry.summary,
+                str(_author(entry)),
             ]
-            for r in with_people(rows)
+            for entry in entries
         ),
     )
+
+
+def _when(entry):
+    """The date the queue sorts an entry by: a story's publishing (or last edit), a
+    conversation's meeting."""
+    if entry.kind == "story":
+        return entry.published_at or entry.updated_at
+    return entry.occurred_at
 
 
 @require(may_review)
@@ -164,7 +123,7 @@ def verdicts_export(request):
                 str(review.reviewer),
                 review.plumbline_version.number,
             ]
-            for review in reviews[:10_000]
+            for review in reviews[:EXPORT_LIMIT]
         ),
     )
 

@@ -418,7 +418,8 @@ class TestDetail:
 
         add(2)
         client = client_for(cast.rep)
-        with django_assert_num_queries(with_tags(5, 3)) as small:
+        # The timeline's pillars, topics, contacts and stories used.
+        with django_assert_num_queries(with_tags(7, 4)) as small:
             client.get(f"/clients/{world.client.pk}/")
         add(15)
         with django_assert_num_queries(len(small.captured_queries)):

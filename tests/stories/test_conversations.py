@@ -444,8 +444,8 @@ class TestListQueries:
         add(3)
         client = client_for(cast.sales_lead)
         # The filters panel is closed and unbuilt: the session, the user, memberships (the
-        # lead's team with them) and the page (its count within).
-        with django_assert_num_queries(with_tags(4, 2)) as small:
+        # lead's team with them), the page and its count.
+        with django_assert_num_queries(with_tags(5, 2)) as small:
             client.get("/conversations/")
         add(27)
         assert Conversation.objects.count() == 30
@@ -833,8 +833,9 @@ class TestDetail:
             stories=stories,
         )
         browser = client_for(cast.rep)
-        # The session, the user, their memberships, the conversation.
-        with django_assert_num_queries(with_tags(4, 4)):
+        # The session, the user, their memberships, the conversation; its pillars, topics,
+        # contacts, stories used and verdicts.
+        with django_assert_num_queries(with_tags(4, 5)):
             content = _html(browser.get(f"/conversations/{conversation.pk}/"))
         assert content.index("Value over the whole life") < content.index("Local people who")
         assert "Financing" in content
@@ -914,6 +915,21 @@ class TestEdit:
         assert world.conversation.lock_version == 2
         assert world.conversation.band != "on_message"  # checked again
         assert world.conversation.rep == cast.rep
+
+    @pytest.mark.parametrize("lock_version", [None, "", "abc", "0", "-1"])
+    def test_a_missing_or_tampered_lock_version_changes_nothing(
+        self, client_for, cast, world, version, lock_version
+    ):
+        url = f"/conversations/{world.conversation.pk}/edit/"
+        data = _form(version, client=world.client, summary="Overwritten blindly.")
+        if lock_version is not None:
+            data["lock_version"] = lock_version
+        response = client_for(cast.rep).post(url, data)
+        assert response.status_code == 400
+        assert "reload the page" in response.content.decode()
+        world.conversation.refresh_from_db()
+        assert world.conversation.summary != "Overwritten blindly."
+        assert world.conversation.lock_version == 1
 
     def test_validation_on_edit(self, client_for, cast, world, version):
         url = f"/conversations/{world.conversation.pk}/edit/"
@@ -1122,8 +1138,9 @@ class TestStoryUsage:
         for client in (world.client, world.other_client):
             make_conversation(rep=cast.rep, client=client, version=version, stories=[story])
         browser = client_for(cast.rep)
-        # The session, the user, their memberships, the story, its uses.
-        with django_assert_num_queries(with_tags(5, 2)):
+        # The session, the user, their memberships, the story, its uses; its audiences,
+        # pillars and verdicts.
+        with django_assert_num_queries(with_tags(5, 3)):
             content = _html(browser.get(f"/stories/{story.pk}/"))
         assert "for Dairies, Farmers" in content
         assert "Used in 2 conversations." in content

@@ -1,11 +1,10 @@
-"""What a list's rows show: the score badge and the line of details, made in Python."""
+"""What a list's rows show: the score badge and the line of details."""
 
 import re
 
 import pytest
 
-from plumbline.consistency import BAND_NEEDS_ATTENTION, BAND_ON_MESSAGE
-from stories.list_rows import score_badge, with_dots
+from plumbline.consistency import BAND_NEEDS_ATTENTION
 from stories.models import Conversation, Story
 from tests.plumbline.factories import make_published
 from tests.stories.conversation_factories import make_client, make_conversation
@@ -22,21 +21,6 @@ def version(cast):
 def _html(response) -> str:
     assert response.status_code == 200
     return response.content.decode()
-
-
-def test_score_badge_by_score_and_band():
-    assert score_badge(82, BAND_ON_MESSAGE).strip() == (
-        '<span class="badge text-bg-success" title="On message">82</span>'
-    )
-    assert score_badge(82, BAND_NEEDS_ATTENTION).strip() == (
-        '<span class="badge text-bg-warning" title="Needs attention">82</span>'
-    )
-    assert score_badge(None, "").strip() == '<span class="text-body-secondary">—</span>'
-
-
-def test_with_dots_leaves_out_empty_parts():
-    assert with_dots("3 Feb 2026", "", "Ann Lee", "") == "3 Feb 2026 · Ann Lee"
-    assert with_dots("", "") == ""
 
 
 def test_conversation_rows(client_for, cast, version):
