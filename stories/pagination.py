@@ -148,8 +148,11 @@ def paginate(
             found = queryset if condition is None else queryset.filter(condition)
             return found.order_by(*ordering.order_by(backward=backward))
 
-        def count(limit):  # the ids alone: no joins for what the rows show
-            return queryset.order_by().values("pk")[:limit].count()
+        def count(limit):
+            # The ids alone (no joins for what the rows show), read in the list's order: an
+            # index serving that order stops at the limit, where an unordered LIMIT leaves
+            # the planner free to pick a plan that reads most of the table first.
+            return rows(None, False).values("pk")[:limit].count()
     else:
 
         def count(limit):
