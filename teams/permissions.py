@@ -7,12 +7,10 @@ rest of the request.
 """
 
 from dataclasses import dataclass
-from functools import cache, wraps
+from functools import wraps
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection
-from django.db.models import Case, OuterRef, StringAgg, Subquery, TextField, Value, When
-from django.db.models.functions import Cast
+from django.db.models import Q
 from django.http import Http404
 
 from teams.models import Membership, Team, User
@@ -35,43 +33,6 @@ class Standing:
 
 
 _NOBODY = Standing(frozenset(), frozenset(), frozenset(), frozenset(), frozenset())
-# Stands for the user's id while the query is compiled (see _standing_query).
-_SOMEONE = -1
-
-
-@cache
-def _standing_query() -> tuple[str, tuple]:
-    """The SQL of a user's memberships, each row (team, function, role, members): members
-    are the team's user ids joined by commas, read for the teams the user leads only.
-
-    Built and compiled once: every request runs it, and the ORM's work on it cost more than
-    the database's answer. No ORDER BY: the default ordering would join the users too.
-    """
-    members = (
-        Membership.objects.filter(team_id=OuterRef("team_id"))
-        .order_by()
-        .values("team_id")
-        .annotate(ids=StringAgg(Cast("user_id", TextField()), Value(",")))
-        .values("ids")
-    )
-    rows = (
-        Membership.objects.filter(user_id=_SOMEONE)
-        .order_by()
-        .values_list(
-            "team_id",
-            "team__function",
-            "role",
-            Case(
-                When(role=Membership.Role.LEAD, then=Subquery(members)),
-                default=Value(""),
-                output_field=TextField(),
-            ),
-        )
-    )
-    sql, params = rows.query.sql_with_params()
-    if params.count(_SOMEONE) != 1:
-        raise AssertionError(f"the standing query's parameters are ambiguous: {params}")
-    return sql, params
 
 
 def standing(user) -> Standing:
@@ -79,19 +40,23 @@ def standing(user) -> Standing:
         return _NOBODY
     cached = getattr(user, "_standing", None)
     if cached is None:
-        sql, params = _standing_query()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [user.pk if p == _SOMEONE else p for p in params])
-            rows = cursor.fetchall()
-        led = [row for row in rows if row[2] == Membership.Role.LEAD]
+        led_teams = Membership.objects.filter(user_id=user.pk, role=Membership.Role.LEAD)
+        # The user's memberships and everyone in the teams they lead, in one query. No ORDER
+        # BY: the default ordering would join the users too.
+        rows = list(
+            Membership.objects.filter(Q(user_id=user.pk) | Q(team__in=led_teams.values("team")))
+            .order_by()
+            .values_list("user_id", "team_id", "team__function", "role", named=True)
+        )
+        mine = [row for row in rows if row.user_id == user.pk]
+        led = [row for row in mine if row.role == Membership.Role.LEAD]
+        led_team_ids = frozenset(row.team_id for row in led)
         cached = Standing(
-            team_ids=frozenset(team for team, _, _, _ in rows),
-            functions=frozenset(function for _, function, _, _ in rows),
-            led_team_ids=frozenset(team for team, _, _, _ in led),
-            led_functions=frozenset(function for _, function, _, _ in led),
-            led_member_ids=frozenset(
-                int(member) for *_, members in led for member in (members or "").split(",")
-            ),
+            team_ids=frozenset(row.team_id for row in mine),
+            functions=frozenset(row.team__function for row in mine),
+            led_team_ids=led_team_ids,
+            led_functions=frozenset(row.team__function for row in led),
+            led_member_ids=frozenset(row.user_id for row in rows if row.team_id in led_team_ids),
         )
         user._standing = cached
     return cached

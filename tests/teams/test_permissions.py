@@ -2,7 +2,7 @@ import pytest
 
 from teams import permissions
 from teams.models import Membership, Team
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +65,22 @@ def test_a_leads_team_comes_with_their_standing(cast, django_assert_num_queries)
             cast.teammate.pk,
             cast.sales_lead.pk,
         }
+
+
+def test_a_lead_of_several_teams_is_read_in_one_query(cast, django_assert_num_queries):
+    """However many teams someone is in and leads: one query, kept on the user object."""
+    south = cast.other_rep.memberships.get().team
+    MembershipFactory(user=cast.sales_lead, team=south, role=Membership.Role.LEAD)
+    MembershipFactory(user=cast.sales_lead, team=TeamFactory(slug="extra"))
+    with django_assert_num_queries(1):
+        assert permissions.led_member_ids(cast.sales_lead) == {
+            cast.rep.pk,
+            cast.teammate.pk,
+            cast.sales_lead.pk,
+            cast.other_rep.pk,
+        }
+        assert len(permissions.standing(cast.sales_lead).team_ids) == 3
+        assert permissions.leads(cast.sales_lead, cast.sales_lead)
 
 
 def test_led_members_are_of_the_led_teams_only(cast):
