@@ -16,7 +16,7 @@ by every writer would otherwise make them wait for each other.
 
 from functools import partial
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 
 from stories.models import Generation
@@ -42,13 +42,6 @@ def choices_changed(*args, **kwargs) -> None:
 
 
 def numbers() -> dict[str, int]:
-    """Every kind's current number (0 for a kind never changed), in one query: written
-    once, for every list page and the dashboard run it, and the ORM's building of even
-    this query cost more than the database's answer."""
-    with connection.cursor() as cursor:
-        cursor.execute(_NUMBERS)
-        found = dict(cursor.fetchall())
+    """Every kind's current number (0 for a kind never changed), in one query."""
+    found = dict(Generation.objects.values_list("name", "number"))
     return {name: found.get(name, 0) for name in (FIGURES, CHOICES)}
-
-
-_NUMBERS = Generation.objects.values_list("name", "number").query.sql_with_params()[0]
