@@ -418,10 +418,6 @@ def team_figures(user, filters: DashboardFilters) -> list[dict]:
     return rows
 
 
-def _name(first: str, last: str, username: str) -> str:
-    return f"{first} {last}".strip() or username
-
-
 def person_figures(user, filters: DashboardFilters) -> dict | None:
     """Per person, for those who may see people: {"rows", "conversations_shown"}; else None.
 
@@ -438,7 +434,7 @@ def person_figures(user, filters: DashboardFilters) -> dict | None:
         return figures.setdefault(
             pk,
             {
-                "name": _name(first, last, username),
+                "name": User.name_from(first, last, username),
                 "stories": 0,
                 "story_avg": None,
                 "conversations": 0,

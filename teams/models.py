@@ -12,11 +12,17 @@ class User(AbstractUser):
         ordering = ["first_name", "last_name", "username"]
 
     def __str__(self):
-        return self.get_full_name() or self.username
+        return self.display_name
 
     @property
     def display_name(self) -> str:
-        return str(self)
+        return self.name_from(self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def name_from(first_name: str, last_name: str, username: str) -> str:
+        """The name people see: first and last name, or the username for someone without.
+        Also for rows read as values, where building a User for each would cost more."""
+        return f"{first_name} {last_name}".strip() or username
 
     def get_absolute_url(self):
         return reverse("teams:person_detail", args=[self.pk])

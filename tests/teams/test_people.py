@@ -68,6 +68,26 @@ class TestPersonList:
         assert client_for(getattr(cast, name)).get("/people/").status_code == 403
 
 
+class TestDisplayName:
+    def test_first_and_last_name_or_the_username(self):
+        assert User(username="ada", first_name="Ada", last_name="King").display_name == "Ada King"
+        assert User(username="ada", first_name="Ada").display_name == "Ada"
+        assert User(username="ada", last_name="King").display_name == "King"
+        assert User(username="ada").display_name == "ada"
+        assert str(User(username="ada", first_name="Ada")) == "Ada"
+        assert User.name_from("Ada", "King", "ada") == "Ada King"
+        assert User.name_from("", "", "ada") == "ada"
+
+    def test_pages_show_it(self, client_for, cast):
+        named = UserFactory(username="lovelace", first_name="Ada", last_name="King")
+        unnamed = UserFactory(username="nameless", first_name="", last_name="")
+        client = client_for(cast.admin)
+        listing = client.get("/people/").content.decode()
+        assert f'{named.pk}/">Ada King</a>' in listing
+        assert f'{unnamed.pk}/">nameless</a>' in listing
+        assert "<title>Ada King" in client.get(f"/people/{named.pk}/").content.decode()
+
+
 class TestPersonCreate:
     @pytest.mark.parametrize(
         "referer", ["javascript:alert(1)", "https://evil.example/people/", "//evil.example/"]
