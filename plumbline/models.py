@@ -31,10 +31,15 @@ class VersionQuerySet(models.QuerySet):
         return self.filter(state=PlumbLineVersion.State.DRAFT).first()
 
 
+# Choices live at module level so that the models' Meta constraints can take their
+# values (a nested class cannot see its model's namespace); use them as Model.Name.
+class PlumbLineVersionState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
 class PlumbLineVersion(models.Model):
-    class State(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+    State = PlumbLineVersionState
 
     number = models.PositiveIntegerField(unique=True)
     statement = models.TextField(
@@ -65,7 +70,9 @@ class PlumbLineVersion(models.Model):
         ordering = ["-number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["state"], condition=models.Q(state="draft"), name="plumbline_one_draft"
+                fields=["state"],
+                condition=models.Q(state=PlumbLineVersionState.DRAFT),
+                name="plumbline_one_draft",
             ),
             models.UniqueConstraint(
                 fields=["is_current"],
@@ -73,15 +80,16 @@ class PlumbLineVersion(models.Model):
                 name="plumbline_one_current",
             ),
             models.CheckConstraint(
-                condition=models.Q(state__in=["draft", "published"]),
+                condition=models.Q(state__in=PlumbLineVersionState.values),
                 name="plumbline_state_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(is_current=False) | models.Q(state="published"),
+                condition=models.Q(is_current=False)
+                | models.Q(state=PlumbLineVersionState.PUBLISHED),
                 name="plumbline_current_is_published",
             ),
             models.CheckConstraint(
-                condition=models.Q(state="draft")
+                condition=models.Q(state=PlumbLineVersionState.DRAFT)
                 | models.Q(published_at__isnull=False, published_by__isnull=False),
                 name="plumbline_published_has_when_and_who",
             ),
@@ -91,7 +99,7 @@ class PlumbLineVersion(models.Model):
         return f"Version {self.number}" + (" (draft)" if self.is_draft else "")
 
     def save(self, *args, **kwargs):
-        if self.pk and type(self).objects.filter(pk=self.pk, state="published").exists():
+        if self.pk and type(self).objects.filter(pk=self.pk, state=self.State.PUBLISHED).exists():
             raise FrozenVersionError(f"Version {self.number} is published and cannot change.")
         super().save(*args, **kwargs)
 
@@ -157,7 +165,9 @@ class VersionPart(models.Model):
         return super().delete(*args, **kwargs)
 
     def _refuse_if_frozen(self):
-        if PlumbLineVersion.objects.filter(pk=self.version_id, state="published").exists():
+        if PlumbLineVersion.objects.filter(
+            pk=self.version_id, state=PlumbLineVersion.State.PUBLISHED
+        ).exists():
             raise FrozenVersionError("Published plumb-line versions cannot change.")
 
 
@@ -188,13 +198,16 @@ class Pillar(VersionPart):
         return self.title
 
 
+class GuardrailSeverity(models.TextChoices):
+    SUGGESTION = "suggestion", "Suggestion"
+    WARNING = "warning", "Warning"
+    ERROR = "error", "Error"
+
+
 class Guardrail(VersionPart):
     """A term to avoid, with the wording to use instead."""
 
-    class Severity(models.TextChoices):
-        SUGGESTION = "suggestion", "Suggestion"
-        WARNING = "warning", "Warning"
-        ERROR = "error", "Error"
+    Severity = GuardrailSeverity
 
     version = models.ForeignKey(
         PlumbLineVersion, on_delete=models.CASCADE, related_name="guardrails"
@@ -212,7 +225,7 @@ class Guardrail(VersionPart):
                 Lower("phrase"), "version", name="guardrail_phrase_once_per_version"
             ),
             models.CheckConstraint(
-                condition=models.Q(severity__in=["suggestion", "warning", "error"]),
+                condition=models.Q(severity__in=GuardrailSeverity.values),
                 name="guardrail_severity_valid",
             ),
         ]

@@ -28,11 +28,16 @@ class User(AbstractUser):
         return reverse("teams:person_detail", args=[self.pk])
 
 
+# Choices live at module level so that the models' Meta constraints can take their
+# values (a nested class cannot see its model's namespace); use them as Model.Name.
+class TeamFunction(models.TextChoices):
+    MARKETING = "marketing", "Marketing"
+    SALES = "sales", "Sales"
+    MANAGEMENT = "management", "Management"
+
+
 class Team(models.Model):
-    class Function(models.TextChoices):
-        MARKETING = "marketing", "Marketing"
-        SALES = "sales", "Sales"
-        MANAGEMENT = "management", "Management"
+    Function = TeamFunction
 
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
@@ -45,7 +50,7 @@ class Team(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(function__in=["marketing", "sales", "management"]),
+                condition=models.Q(function__in=TeamFunction.values),
                 name="team_function_valid",
             ),
         ]
@@ -54,10 +59,13 @@ class Team(models.Model):
         return self.name
 
 
+class MembershipRole(models.TextChoices):
+    MEMBER = "member", "Member"
+    LEAD = "lead", "Lead"
+
+
 class Membership(models.Model):
-    class Role(models.TextChoices):
-        MEMBER = "member", "Member"
-        LEAD = "lead", "Lead"
+    Role = MembershipRole
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -71,7 +79,7 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "team"], name="membership_once_per_team"),
             models.CheckConstraint(
-                condition=models.Q(role__in=["member", "lead"]), name="membership_role_valid"
+                condition=models.Q(role__in=MembershipRole.values), name="membership_role_valid"
             ),
         ]
         indexes = [

@@ -9,13 +9,18 @@ from stories.models.sales import Conversation
 from stories.models.stories import Story
 
 
+# Choices live at module level so that the models' Meta constraints can take their
+# values (a nested class cannot see its model's namespace); use them as Model.Name.
+class ReviewVerdict(models.TextChoices):
+    ON_MESSAGE = "on_message", "On message"
+    NEEDS_WORK = "needs_work", "Needs work"
+    OFF_MESSAGE = "off_message", "Off message"
+
+
 class Review(models.Model):
     """A verdict on one story or one conversation, judged against one plumb-line version."""
 
-    class Verdict(models.TextChoices):
-        ON_MESSAGE = "on_message", "On message"
-        NEEDS_WORK = "needs_work", "Needs work"
-        OFF_MESSAGE = "off_message", "Off message"
+    Verdict = ReviewVerdict
 
     story = models.ForeignKey(
         Story, null=True, blank=True, on_delete=models.CASCADE, related_name="reviews"
@@ -42,7 +47,7 @@ class Review(models.Model):
                 name="review_of_exactly_one_entry",
             ),
             models.CheckConstraint(
-                condition=Q(verdict__in=["on_message", "needs_work", "off_message"]),
+                condition=Q(verdict__in=ReviewVerdict.values),
                 name="review_verdict_valid",
             ),
         ]

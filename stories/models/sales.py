@@ -13,14 +13,19 @@ def normalized_name(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
+# Choices live at module level so that the models' Meta constraints can take their
+# values (a nested class cannot see its model's namespace); use them as Model.Name.
+class ClientSize(models.TextChoices):
+    SMALL = "small", "Small (under 50 people)"
+    MEDIUM = "medium", "Medium (50–249)"
+    LARGE = "large", "Large (250–999)"
+    ENTERPRISE = "enterprise", "Enterprise (1,000+)"
+
+
 class Client(models.Model):
     """An account sales works with. Its people are contacts; both are personal data."""
 
-    class Size(models.TextChoices):
-        SMALL = "small", "Small (under 50 people)"
-        MEDIUM = "medium", "Medium (50–249)"
-        LARGE = "large", "Large (250–999)"
-        ENTERPRISE = "enterprise", "Enterprise (1,000+)"
+    Size = ClientSize
 
     name = models.CharField(max_length=200)
     # Filled from `name` on every save; the unique constraint below keeps one client per name.
@@ -41,7 +46,7 @@ class Client(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["name_key"], name="client_name_once"),
             models.CheckConstraint(
-                condition=models.Q(size__in=["", "small", "medium", "large", "enterprise"]),
+                condition=models.Q(size__in=["", *ClientSize.values]),
                 name="client_size_valid",
             ),
         ]
@@ -98,6 +103,15 @@ class TcoTopic(models.Model):
         return self.label
 
 
+class ConversationChannel(models.TextChoices):
+    CALL = "call", "Call"
+    MEETING = "meeting", "Meeting"
+    EMAIL = "email", "Email"
+    VISIT = "visit", "Visit"
+    CHAT = "chat", "Chat"
+    SOCIAL = "social", "Social"
+
+
 class Conversation(AlignedEntry):
     """One sales conversation with one client: where the stories come to life."""
 
@@ -106,13 +120,7 @@ class Conversation(AlignedEntry):
     # What the review pages call this kind of entry (their URLs say it).
     kind = "conversation"
 
-    class Channel(models.TextChoices):
-        CALL = "call", "Call"
-        MEETING = "meeting", "Meeting"
-        EMAIL = "email", "Email"
-        VISIT = "visit", "Visit"
-        CHAT = "chat", "Chat"
-        SOCIAL = "social", "Social"
+    Channel = ConversationChannel
 
     # No index of their own on client and rep: conversation_client_when, conversation_rep_when
     # and conversation_rep_client begin with them and serve every lookup by either.
@@ -158,9 +166,7 @@ class Conversation(AlignedEntry):
                 fields=["rep", "submission_token"], name="conversation_submitted_once"
             ),
             models.CheckConstraint(
-                condition=models.Q(
-                    channel__in=["call", "meeting", "email", "visit", "chat", "social"]
-                ),
+                condition=models.Q(channel__in=ConversationChannel.values),
                 name="conversation_channel_valid",
             ),
         ]

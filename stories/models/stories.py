@@ -24,13 +24,18 @@ TRANSITION_VERBS = {
 }
 
 
+# Choices live at module level so that the models' Meta constraints can take their
+# values (a nested class cannot see its model's namespace); use them as Model.Name.
+class AudienceKind(models.TextChoices):
+    TARGET_MARKET = "target_market", "Target market"
+    CONSUMER_CLUSTER = "consumer_cluster", "Consumer cluster"
+    ONLINE_GROUP = "online_group", "Online group"
+
+
 class Audience(models.Model):
     """Who a story is told to: a target market, a consumer cluster or an online group."""
 
-    class Kind(models.TextChoices):
-        TARGET_MARKET = "target_market", "Target market"
-        CONSUMER_CLUSTER = "consumer_cluster", "Consumer cluster"
-        ONLINE_GROUP = "online_group", "Online group"
+    Kind = AudienceKind
 
     name = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -40,7 +45,7 @@ class Audience(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(kind__in=["target_market", "consumer_cluster", "online_group"]),
+                condition=models.Q(kind__in=AudienceKind.values),
                 name="audience_kind_valid",
             ),
         ]
@@ -57,26 +62,31 @@ class StoryQuerySet(models.QuerySet):
         return self.live().filter(review_by__lt=today or timezone.localdate())
 
 
+class StoryStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
+
+
+class StoryChannel(models.TextChoices):
+    WEB = "web", "Web"
+    EMAIL = "email", "Email"
+    SOCIAL = "social", "Social"
+    EVENT = "event", "Event"
+    PRESS = "press", "Press"
+    VIDEO = "video", "Video"
+    OTHER = "other", "Other"
+
+
 class Story(AlignedEntry):
     # The texts the check reads, in the order it joins them.
     CHECKED_FIELDS = ("title", "summary", "body", "offer")
     # What the review pages call this kind of entry (their URLs say it).
     kind = "story"
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        IN_REVIEW = "in_review", "In review"
-        PUBLISHED = "published", "Published"
-        ARCHIVED = "archived", "Archived"
-
-    class Channel(models.TextChoices):
-        WEB = "web", "Web"
-        EMAIL = "email", "Email"
-        SOCIAL = "social", "Social"
-        EVENT = "event", "Event"
-        PRESS = "press", "Press"
-        VIDEO = "video", "Video"
-        OTHER = "other", "Other"
+    Status = StoryStatus
+    Channel = StoryChannel
 
     title = models.CharField(max_length=200)
     summary = models.CharField(max_length=500, help_text="One or two sentences for the library.")
@@ -122,22 +132,21 @@ class Story(AlignedEntry):
         ordering = ["-published_at", "-updated_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["draft", "in_review", "published", "archived"]),
+                condition=models.Q(status__in=StoryStatus.values),
                 name="story_status_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(
-                    channel__in=["web", "email", "social", "event", "press", "video", "other"]
-                ),
+                condition=models.Q(channel__in=StoryChannel.values),
                 name="story_channel_valid",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status="published") | models.Q(published_at__isnull=False),
+                condition=~models.Q(status=StoryStatus.PUBLISHED)
+                | models.Q(published_at__isnull=False),
                 name="story_published_has_date",
             ),
             models.UniqueConstraint(
                 fields=["replaces"],
-                condition=models.Q(status__in=["draft", "in_review"]),
+                condition=models.Q(status__in=[StoryStatus.DRAFT, StoryStatus.IN_REVIEW]),
                 name="story_one_pending_revision",
             ),
         ]
