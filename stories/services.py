@@ -134,7 +134,7 @@ def story_publish(*, story: Story, by, reason: str = "") -> Story:
     """Publish; an off-message story needs a reason. A revision takes its original's place."""
     story = _locked(story)
     story.move("publish")  # the status first: a draft is refused whatever its score
-    if story.score is not None and story.score < 60 and not reason.strip():
+    if story.needs_publish_reason and not reason.strip():
         raise LowScoreNeedsReason
     story.published_at = timezone.now()
     story.published_by = by

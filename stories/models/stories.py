@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from plumbline.consistency import NEEDS_ATTENTION_MIN
 from stories.models.entries import AlignedEntry
 
 
@@ -181,6 +182,11 @@ class Story(AlignedEntry):
     def text_for_check(self) -> str:
         parts = (getattr(self, name) for name in Story.CHECKED_FIELDS)
         return "\n\n".join(part for part in parts if part)
+
+    @property
+    def needs_publish_reason(self) -> bool:
+        """Scoring off message, it is published only with a written reason."""
+        return self.score is not None and self.score < NEEDS_ATTENTION_MIN
 
     @property
     def is_stale(self) -> bool:

@@ -158,6 +158,14 @@ class TestLowScore:
         assert story.status == Story.Status.PUBLISHED
         assert story.low_score_reason == "A contrast piece for training."
 
+    def test_the_publish_page_asks_for_a_reason_only_below_60(self, cast, version, client_for):
+        low = _story(cast, version, "in_review", body=OFF_MESSAGE_BODY)
+        fine = _story(cast, version, "in_review", body="Our lifetime savings, with a discount.")
+        assert fine.score == 60
+        client = client_for(cast.marketing_lead)
+        assert "Why publish it anyway?" in client.get(f"/stories/{low.pk}/publish/").text
+        assert "Why publish it anyway?" not in client.get(f"/stories/{fine.pk}/publish/").text
+
     def test_exactly_60_needs_no_reason(self, cast, version):
         # "lifetime-value" told once (85 points) minus an error guardrail (25) is 60.
         story = _story(cast, version, "in_review", body="Our lifetime savings, with a discount.")
