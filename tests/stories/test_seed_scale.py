@@ -14,8 +14,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count, F, Max, Min, Sum
 
+from bench import scale
 from plumbline.consistency import check
-from stories import scale
 from stories.models import (
     Client,
     Contact,

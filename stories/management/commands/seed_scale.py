@@ -3,7 +3,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from stories.scale import Options, ScaleError, Seeder, duration
+from bench.scale import Options, ScaleError, Seeder, duration
 
 
 class Command(BaseCommand):

@@ -32,9 +32,9 @@ texts from `vocabulary.py`; `draws.py` holds the weights and the timeline; `bulk
 bulk writers; `progress.py` the progress bar; `options.py` what can be asked for.
 """
 
-from stories.scale.bulk import CopyWriter
-from stories.scale.options import Options, ScaleError
-from stories.scale.progress import duration
-from stories.scale.seeder import Seeder
+from bench.scale.bulk import CopyWriter
+from bench.scale.options import Options, ScaleError
+from bench.scale.progress import duration
+from bench.scale.seeder import Seeder
 
 __all__ = ["CopyWriter", "Options", "ScaleError", "Seeder", "duration"]

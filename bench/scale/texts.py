@@ -3,11 +3,8 @@
 import random
 import re
 
-from plumbline.consistency import check
-from plumbline.models import PlumbLineVersion
-from stories.models.entries import flatten
-from stories.scale.draws import Weighted, zipf_weights
-from stories.scale.vocabulary import (
+from bench.scale.draws import Weighted, zipf_weights
+from bench.scale.vocabulary import (
     GOALS,
     NEXT_STEPS,
     OFFERS,
@@ -28,6 +25,9 @@ from stories.scale.vocabulary import (
     TOPICS,
     VERBS,
 )
+from plumbline.consistency import check
+from plumbline.models import PlumbLineVersion
+from stories.models.entries import flatten
 
 GUARDRAIL_SHARE = 0.15  # entries with a guardrail phrase in them
 

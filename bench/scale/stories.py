@@ -5,18 +5,18 @@ from datetime import timedelta
 
 from django.db import transaction
 
-from stories.models import Audience, Story, StoryRevision
-from stories.scale.bulk import explicit_timestamps, m2m_through
-from stories.scale.draws import DAY, Weighted, weighted_keys, zipf_weights
-from stories.scale.progress import Progress
-from stories.scale.texts import capitalized
-from stories.scale.vocabulary import (
+from bench.scale.bulk import explicit_timestamps, m2m_through
+from bench.scale.draws import DAY, Weighted, weighted_keys, zipf_weights
+from bench.scale.progress import Progress
+from bench.scale.texts import capitalized
+from bench.scale.vocabulary import (
     AUDIENCE_NAMES,
     REVIEWER_COMMENTS,
     SECTORS,
     STATUS_SHARES,
     STORY_CHANNEL_WEIGHTS,
 )
+from stories.models import Audience, Story, StoryRevision
 
 # Published stories nobody will use; with those published too late or too unpopular to be
 # drawn, ~30% of published stories end up unused.

@@ -1,4 +1,4 @@
-"""The words and weights `stories/scale/` writes a large company from."""
+"""The words and weights `bench/scale/` writes a large company from."""
 
 from stories.models import Audience
 

@@ -15,6 +15,15 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from bench.scale.bulk import CONVERSATION_M2M, on_postgresql
+from bench.scale.clients import Clients
+from bench.scale.conversations import Conversations
+from bench.scale.draws import Timeline
+from bench.scale.options import Options, ScaleError
+from bench.scale.people import People, team_plan
+from bench.scale.progress import duration
+from bench.scale.stories import Stories
+from bench.scale.texts import Writer
 from plumbline.models import Pillar
 from stories import generations, rollups
 from stories.models import (
@@ -28,15 +37,6 @@ from stories.models import (
     StoryUseRollup,
     StoryUseTotal,
 )
-from stories.scale.bulk import CONVERSATION_M2M, on_postgresql
-from stories.scale.clients import Clients
-from stories.scale.conversations import Conversations
-from stories.scale.draws import Timeline
-from stories.scale.options import Options, ScaleError
-from stories.scale.people import People, team_plan
-from stories.scale.progress import duration
-from stories.scale.stories import Stories
-from stories.scale.texts import Writer
 from teams.models import Membership, Team, User
 
 

@@ -5,15 +5,15 @@ import re
 
 from django.contrib.auth.hashers import make_password
 
+from bench.scale.bulk import explicit_timestamps
+from bench.scale.draws import DAY
+from bench.scale.options import ScaleError
+from bench.scale.vocabulary import FIRST_NAMES, LAST_NAMES, MARKETING_CRAFTS, SALES_REGIONS
 from plumbline.demo import seed_plumbline
 from plumbline.models import PlumbLineVersion
-from stories.scale.bulk import explicit_timestamps
-from stories.scale.draws import DAY
-from stories.scale.options import ScaleError
-from stories.scale.vocabulary import FIRST_NAMES, LAST_NAMES, MARKETING_CRAFTS, SALES_REGIONS
 from teams.models import Membership, Team, User
 
-PASSWORD = "plumbline-scale"  # noqa: S105 — generated load-test people only
+PASSWORD = "plumbline-scale"
 
 
 class People:

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from bench.scale.bulk import CONVERSATION_M2M, BulkCreateWriter, CopyWriter, on_postgresql
+from bench.scale.draws import DAY, Weighted, weighted_keys
+from bench.scale.progress import Progress
+from bench.scale.texts import checked
+from bench.scale.vocabulary import CHANNEL_WEIGHTS
 from stories.models import TcoTopic
-from stories.scale.bulk import CONVERSATION_M2M, BulkCreateWriter, CopyWriter, on_postgresql
-from stories.scale.draws import DAY, Weighted, weighted_keys
-from stories.scale.progress import Progress
-from stories.scale.texts import checked
-from stories.scale.vocabulary import CHANNEL_WEIGHTS
 
 
 class Conversations:

@@ -7,11 +7,10 @@ from array import array
 
 from django.db import transaction
 
-from stories.models import Client, Contact, normalized_name
-from stories.scale.bulk import explicit_timestamps
-from stories.scale.draws import DAY, Weighted, weighted_keys, zipf_weights
-from stories.scale.progress import Progress
-from stories.scale.vocabulary import (
+from bench.scale.bulk import explicit_timestamps
+from bench.scale.draws import DAY, Weighted, weighted_keys, zipf_weights
+from bench.scale.progress import Progress
+from bench.scale.vocabulary import (
     FIRST_NAMES,
     FORMS,
     GOALS,
@@ -22,6 +21,7 @@ from stories.scale.vocabulary import (
     SIZE_WEIGHTS,
     TRADES,
 )
+from stories.models import Client, Contact, normalized_name
 
 
 class Clients:
