@@ -123,10 +123,6 @@ class ClientForm(forms.ModelForm):
         fields = ["name", "industry", "size", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, visible=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.visible = visible
-
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
         same = Client.objects.filter(name_key=normalized_name(name)).exclude(pk=self.instance.pk)

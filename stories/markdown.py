@@ -6,7 +6,6 @@ against the allow-list below. Everything security-relevant lives in that allow-l
 step is trusted for nothing.
 """
 
-import html
 from functools import lru_cache
 
 import markdown
@@ -50,8 +49,6 @@ _EXTENSION_CONFIGS = {
     # An `align` attribute instead of the default style="text-align: …", which nh3 would strip.
     "extra": {"tables": {"use_align_attribute": True}},
 }
-
-ELLIPSIS = "…"
 
 
 class _DemoteH1(Treeprocessor):
@@ -99,26 +96,3 @@ def _rendered(text: str) -> str:
         clean_content_tags={"script", "style"},
         strip_comments=True,
     )
-
-
-def strip_markdown(text: str | None, limit: int | None = None) -> str:
-    """Plain text of the Markdown, whitespace collapsed, for previews and summaries.
-
-    The result is *text*, not HTML: entities are decoded (so "&" stays "&", and a literal
-    "<script>" in the source comes back as those characters). Only ever output it autoescaped.
-    With `limit`, the result is at most `limit` characters, cut at a word boundary and ending
-    in an ellipsis when anything was cut.
-    """
-    if not text:
-        return ""
-    plain = html.unescape(nh3.clean(render_markdown(text), tags=set()))
-    plain = " ".join(plain.split())
-    if limit is None or len(plain) <= limit:
-        return plain
-    if limit < 1:
-        return ""
-    # One character more than there is room for shows whether the cut falls between words;
-    # a single word longer than the room left is cut hard.
-    cut = plain[: limit - len(ELLIPSIS) + 1]
-    cut = cut.rsplit(" ", 1)[0] if " " in cut else cut[:-1]
-    return cut.rstrip(" .,;:!?-–—") + ELLIPSIS

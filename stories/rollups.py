@@ -74,15 +74,6 @@ class Deltas:
     def add_use(self, day, rep_id, story_id, sign=1):
         self.stories[(day, rep_id, story_id)] += sign
 
-    def __iadd__(self, other: "Deltas"):
-        for key, counts in other.conversations.items():
-            mine = self.conversations[key]
-            for i, value in enumerate(counts):
-                mine[i] += value
-        for key, uses in other.stories.items():
-            self.stories[key] += uses
-        return self
-
     def __isub__(self, other: "Deltas"):
         for key, counts in other.conversations.items():
             mine = self.conversations[key]

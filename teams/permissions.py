@@ -62,11 +62,6 @@ def standing(user) -> Standing:
     return cached
 
 
-def forget_standing(user) -> None:
-    """Call after changing someone's memberships within the same request."""
-    user.__dict__.pop("_standing", None)
-
-
 def is_admin(user) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
 
@@ -88,10 +83,6 @@ def is_lead(user, function: str | None = None) -> bool:
     """Leads any team, or a team of the given function."""
     led = standing(user).led_functions
     return bool(led) if function is None else function in led
-
-
-def has_team(user) -> bool:
-    return bool(standing(user).team_ids)
 
 
 def leads(lead, member: User) -> bool:

@@ -1,7 +1,7 @@
 import pytest
 
 from teams import permissions
-from teams.models import Membership, Team
+from teams.models import Membership, Team, User
 from tests.factories import MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def test_is_lead_by_function(cast):
 
 
 def test_outsider_has_no_standing(cast):
-    assert not permissions.has_team(cast.outsider)
+    assert permissions.standing(cast.outsider).team_ids == set()
     assert permissions.role_label(cast.outsider) == "No team yet"
 
 
@@ -94,13 +94,13 @@ def test_led_members_are_of_the_led_teams_only(cast):
     assert not permissions.leads(cast.marketing_lead, cast.rep)
 
 
-def test_forget_standing_rereads(cast):
+def test_standing_is_kept_on_the_user_object_only(cast):
+    """A request's user keeps what it read; the next request's user object reads again."""
     assert not permissions.is_marketing(cast.rep)
     marketing = Team.objects.get(slug="marketing")
     MembershipFactory(user=cast.rep, team=marketing, role=Membership.Role.MEMBER)
     assert not permissions.is_marketing(cast.rep)
-    permissions.forget_standing(cast.rep)
-    assert permissions.is_marketing(cast.rep)
+    assert permissions.is_marketing(User.objects.get(pk=cast.rep.pk))
 
 
 @pytest.mark.parametrize(
