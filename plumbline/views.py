@@ -1,4 +1,5 @@
 import json
+from functools import wraps
 from pathlib import Path
 
 import markdown
@@ -69,13 +70,22 @@ def _with_parts(queryset):
     return queryset.prefetch_related("pillars", "guardrails").select_related("published_by")
 
 
-def _draft_or_redirect(request):
-    draft = _with_parts(PlumbLineVersion.objects.filter(state="draft")).first()
-    if draft is None:
-        messages.info(
-            request, "There is no draft at the moment. Start one from the current version."
-        )
-    return draft
+def with_draft(view):
+    """View decorator: hands the view the draft, with its parts, as `version`; without a
+    draft, back to the current version with a word why. Put it below the access check."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        drafts = PlumbLineVersion.objects.filter(state=PlumbLineVersion.State.DRAFT)
+        version = _with_parts(drafts).first()
+        if version is None:
+            messages.info(
+                request, "There is no draft at the moment. Start one from the current version."
+            )
+            return redirect("plumbline:current")
+        return view(request, *args, version=version, **kwargs)
+
+    return wrapped
 
 
 # --- Reading -----------------------------------------------------------------------------
@@ -84,7 +94,7 @@ def _draft_or_redirect(request):
 @require(may_view_plumbline)
 def current(request):
     version = _with_parts(PlumbLineVersion.objects.filter(is_current=True)).first()
-    draft_exists = PlumbLineVersion.objects.filter(state="draft").exists()
+    draft_exists = PlumbLineVersion.objects.filter(state=PlumbLineVersion.State.DRAFT).exists()
     return render(
         request,
         "plumbline/version_detail.html",
@@ -151,10 +161,8 @@ def compare(request):
 
 
 @require(may_edit_plumbline)
-def draft(request):
-    version = _draft_or_redirect(request)
-    if version is None:
-        return redirect("plumbline:current")
+@with_draft
+def draft(request, version):
     return render(
         request,
         "plumbline/version_detail.html",
@@ -170,7 +178,7 @@ def draft(request):
 @require_POST
 @require(may_edit_plumbline)
 def draft_start(request):
-    had_draft = PlumbLineVersion.objects.filter(state="draft").exists()
+    had_draft = PlumbLineVersion.objects.filter(state=PlumbLineVersion.State.DRAFT).exists()
     services.draft_start(by=request.user)
     if had_draft:
         messages.info(request, "A draft was already in progress; here it is.")
@@ -180,10 +188,8 @@ def draft_start(request):
 
 
 @require(may_edit_plumbline)
-def draft_edit(request):
-    version = _draft_or_redirect(request)
-    if version is None:
-        return redirect("plumbline:current")
+@with_draft
+def draft_edit(request, version):
     form = DraftForm(request.POST or None, instance=version, initial={"revision": version.revision})
     if request.method == "POST" and form.is_valid():
         try:
@@ -213,11 +219,9 @@ def _stale(form, version):
 
 
 @require(may_edit_plumbline)
-def part_edit(request, kind, pk=None):
+@with_draft
+def part_edit(request, kind, version, pk=None):
     model, form_class, name = PARTS[kind]
-    version = _draft_or_redirect(request)
-    if version is None:
-        return redirect("plumbline:current")
     part = get_object_or_404(model, pk=pk, version=version) if pk else model(version=version)
     form = form_class(request.POST or None, instance=part, initial={"revision": version.revision})
     if request.method == "POST" and form.is_valid():
@@ -236,11 +240,9 @@ def part_edit(request, kind, pk=None):
 
 
 @require(may_edit_plumbline)
-def part_delete(request, kind, pk):
+@with_draft
+def part_delete(request, kind, pk, version):
     model, _, name = PARTS[kind]
-    version = _draft_or_redirect(request)
-    if version is None:
-        return redirect("plumbline:current")
     part = get_object_or_404(model, pk=pk, version=version)
     form = ConfirmForm(request.POST or None, initial={"revision": version.revision})
     if request.method == "POST" and form.is_valid():
@@ -260,11 +262,9 @@ def part_delete(request, kind, pk):
 
 @require_POST
 @require(may_edit_plumbline)
-def part_move(request, kind, pk):
+@with_draft
+def part_move(request, kind, pk, version):
     model, _, name = PARTS[kind]
-    version = _draft_or_redirect(request)
-    if version is None:
-        return redirect("plumbline:current")
     part = get_object_or_404(model, pk=pk, version=version)
     form = MoveForm(request.POST)
     if not form.is_valid():
@@ -281,10 +281,8 @@ def part_move(request, kind, pk):
 
 
 @require(may_edit_plumbline)
-def draft_publish(request):
-    version = _draft_or_redirect(request)
-    if version is None:
-        return redirect("plumbline:current")
+@with_draft
+def draft_publish(request, version):
     form = ConfirmForm(request.POST or None, initial={"revision": version.revision})
     problems = services.publish_problems(version)
     if request.method == "POST" and form.is_valid() and not problems:
@@ -316,10 +314,8 @@ def draft_publish(request):
 
 
 @require(may_edit_plumbline)
-def draft_discard(request):
-    version = _draft_or_redirect(request)
-    if version is None:
-        return redirect("plumbline:current")
+@with_draft
+def draft_discard(request, version):
     if request.method == "POST":
         services.draft_discard(draft=version)
         messages.success(request, "The draft is discarded. The current version is unchanged.")

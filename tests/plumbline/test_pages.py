@@ -199,9 +199,33 @@ class TestDrafting:
         assert PlumbLineVersion.objects.draft() is None
         assert PlumbLineVersion.objects.current() == version
 
-    def test_no_draft_redirects_with_a_message(self, client_for, cast, version):
-        response = client_for(cast.manager).get("/plumb-line/draft/statement/", follow=True)
+    @pytest.mark.parametrize(
+        ("method", "path"),
+        [
+            ("get", "/plumb-line/draft/"),
+            ("get", "/plumb-line/draft/statement/"),
+            ("get", "/plumb-line/draft/pillars/new/"),
+            ("get", "/plumb-line/draft/pillars/{pillar}/"),
+            ("get", "/plumb-line/draft/guardrails/{guardrail}/delete/"),
+            ("post", "/plumb-line/draft/pillars/{pillar}/move/"),
+            ("get", "/plumb-line/draft/publish/"),
+            ("post", "/plumb-line/draft/discard/"),
+        ],
+    )
+    def test_no_draft_redirects_with_a_message(self, client_for, cast, version, method, path):
+        path = path.format(
+            pillar=version.pillars.first().pk, guardrail=version.guardrails.first().pk
+        )
+        response = getattr(client_for(cast.manager), method)(path, follow=True)
+        assert response.redirect_chain == [("/plumb-line/", 302)]
         assert "There is no draft at the moment." in response.content.decode()
+        assert PlumbLineVersion.objects.current() == version
+        assert not PlumbLineVersion.objects.filter(state="draft").exists()
+
+    def test_readers_get_403_before_any_word_about_the_draft(self, client_for, cast, version):
+        response = client_for(cast.rep).get("/plumb-line/draft/statement/")
+        assert response.status_code == 403
+        assert "There is no draft" not in response.content.decode()
 
     def test_it_requires_post(self, client_for, cast, version):
         assert client_for(cast.manager).get("/plumb-line/draft/start/").status_code == 405
