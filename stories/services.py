@@ -10,6 +10,7 @@ from plumbline.models import PlumbLineVersion
 from stories import rollups
 from stories.models import (
     Client,
+    Contact,
     Conversation,
     IllegalTransition,
     Review,
@@ -221,11 +222,27 @@ class ConversationConflict(Exception):
 
 @transaction.atomic
 def client_create(*, owner, name: str, industry: str = "", size: str = "", notes: str = ""):
-    client = Client(owner=owner, name=name, industry=industry, size=size, notes=notes)
+    return client_update(
+        client=Client(owner=owner), name=name, industry=industry, size=size, notes=notes
+    )
+
+
+@transaction.atomic
+def client_update(*, client: Client, name: str, industry: str, size: str, notes: str) -> Client:
+    client.name, client.industry, client.size, client.notes = name, industry, size, notes
     client.name_key = normalized_name(client.name)
     client.full_clean()
     client.save()
     return client
+
+
+@transaction.atomic
+def contact_save(*, contact: Contact, name: str, role: str, email: str, phone: str) -> Contact:
+    """Save a new or changed contact of the client it belongs to."""
+    contact.name, contact.role, contact.email, contact.phone = name, role, email, phone
+    contact.full_clean()
+    contact.save()
+    return contact
 
 
 def _record_conversation(conversation: Conversation, data: dict) -> None:

@@ -66,6 +66,19 @@ def membership_set(*, user: User, team: Team, role: str) -> Membership:
 
 
 @transaction.atomic
+def membership_remove(*, membership: Membership) -> None:
+    membership.delete()
+
+
+@transaction.atomic
+def person_update(*, person: User, first_name: str, last_name: str, email: str) -> User:
+    person.first_name, person.last_name, person.email = first_name, last_name, email
+    person.full_clean()
+    person.save(update_fields=["first_name", "last_name", "email"])
+    return person
+
+
+@transaction.atomic
 def person_deactivate(*, person: User) -> int:
     """Deactivate someone and end every session they have, at once. Returns sessions ended."""
     person.is_active = False

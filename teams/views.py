@@ -72,7 +72,7 @@ def person_detail(request, pk):
     person = get_object_or_404(User, pk=pk)
     form = PersonEditForm(request.POST or None, instance=person)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.person_update(person=person, **form.cleaned_data)
         messages.success(request, "Saved.")
         return redirect(person)
     memberships = person.memberships.select_related("team").order_by("team__name")
@@ -111,7 +111,7 @@ def membership_remove(request, pk, membership_pk):
     membership = get_object_or_404(
         Membership.objects.select_related("user", "team"), pk=membership_pk, user_id=pk
     )
-    membership.delete()
+    services.membership_remove(membership=membership)
     messages.success(request, f"{membership.user} is no longer in {membership.team}.")
     return redirect(membership.user)
 

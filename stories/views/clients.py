@@ -145,7 +145,7 @@ def client_edit(request, pk):
     client = get_client_for(request.user, pk, edit=True)
     form = ClientForm(request.POST or None, instance=client)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.client_update(client=client, **form.cleaned_data)
         messages.success(request, "Saved.")
         return redirect(client)
     return render(request, "stories/client_form.html", {"form": form, "client": client})
@@ -161,7 +161,7 @@ def contact_edit(request, pk, contact_pk=None):
     )
     form = ContactForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.contact_save(contact=contact, **form.cleaned_data)
         messages.success(request, f"Contact “{contact.name}” saved.")
         return redirect(client)
     return render(

@@ -6,8 +6,10 @@ from html import unescape
 from types import SimpleNamespace
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from stories import services
 from stories.models import Client, Contact
 from tests.plumbline.factories import make_published
 from tests.stories.conversation_factories import make_client, make_conversation
@@ -525,6 +527,15 @@ class TestEdit:
         world.client.refresh_from_db()
         assert world.client.name == "Northgate Cold Store"
 
+    def test_the_service_refuses_bad_values_and_changes_nothing(self, cast, world):
+        with pytest.raises(ValidationError) as error:
+            services.client_update(
+                client=world.client, name="Renamed", industry="", size="huge", notes=""
+            )
+        assert "size" in error.value.message_dict
+        world.client.refresh_from_db()
+        assert world.client.name == "Northgate Cold Store"
+
 
 class TestContacts:
     def test_add_a_contact(self, client_for, cast, world):
@@ -556,6 +567,14 @@ class TestContacts:
         response = client_for(cast.rep).post(url, data)
         assert response.status_code == 200
         assert response.context["form"].errors
+        assert world.client.contacts.count() == 1
+
+    def test_the_service_refuses_a_bad_email_and_saves_nothing(self, cast, world):
+        contact = Contact(client=world.client)
+        with pytest.raises(ValidationError):
+            services.contact_save(
+                contact=contact, name="Joe", role="", email="not-an-email", phone=""
+            )
         assert world.client.contacts.count() == 1
 
 

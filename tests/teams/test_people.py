@@ -3,10 +3,12 @@ from html import unescape
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from teams import services
 from teams.models import Membership, Session, Team, User
 from tests.factories import PASSWORD, UserFactory
 
@@ -260,6 +262,17 @@ class TestPersonDetail:
         )
         cast.rep.refresh_from_db()
         assert cast.rep.first_name == "Renamed"
+        assert cast.rep.email == "renamed@example.com"
+        page = client_for(cast.admin).get(url).content.decode()
+        assert "Renamed Rep" in page
+
+    def test_the_service_refuses_a_bad_email_and_changes_nothing(self, cast):
+        with pytest.raises(ValidationError):
+            services.person_update(
+                person=cast.rep, first_name="Renamed", last_name="", email="not-an-email"
+            )
+        cast.rep.refresh_from_db()
+        assert cast.rep.first_name != "Renamed"
 
     def test_bad_id_gets_404(self, client_for, cast):
         assert client_for(cast.admin).get("/people/999999/").status_code == 404
