@@ -4,8 +4,10 @@ import logging
 
 from django.core.mail import send_mail, send_mass_mail
 from django.db import transaction
+from django.tasks import task
 from django.utils import timezone
 
+from plumbline.models import PlumbLineVersion
 from stories.models import Notification, Review, Story
 from teams.models import User
 
@@ -44,23 +46,41 @@ def notify_verdict(review: Review) -> None:
     _mail_after_commit(f"Plumbline: {verdict} — {entry}"[:150], body, [author.email])
 
 
+def _with_a_team():
+    return User.objects.filter(is_active=True, memberships__isnull=False).distinct()
+
+
+def _new_version_message(version: PlumbLineVersion) -> str:
+    return f"Version {version.number} of the plumb line is published."
+
+
 def notify_new_version(version, *, by=None) -> int:
-    """Everyone with a team hears about a new plumb line. Returns how many were told."""
-    people = list(User.objects.filter(is_active=True, memberships__isnull=False).distinct())
-    message = f"Version {version.number} of the plumb line is published."
+    """Everyone with a team hears about a new plumb line: on their home page at once, and by
+    email from the task worker once this commits. Returns how many were told."""
+    people = list(_with_a_team())
     Notification.objects.bulk_create(
         Notification(
             user=person,
             kind=Notification.Kind.NEW_VERSION,
-            message=message,
+            message=_new_version_message(version),
             url=version.get_absolute_url(),
         )
         for person in people
     )
-    body = f"{message}\n\n{version.statement}\n\nSee what changed in Plumbline's history."
-    emails = [(message, body, None, [p.email]) for p in people if p.email]
-    transaction.on_commit(lambda: _send_logged(lambda: send_mass_mail(emails)))
+    # Thousands of emails would keep the manager's publish request waiting on the mail server.
+    transaction.on_commit(lambda: new_version_email.enqueue(version.pk))
     return len(people)
+
+
+@task
+def new_version_email(version_id: int) -> int:
+    """One email to each person with a team (nobody sees the others' addresses); returns how
+    many were sent."""
+    version = PlumbLineVersion.objects.get(pk=version_id)
+    message = _new_version_message(version)
+    body = f"{message}\n\n{version.statement}\n\nSee what changed in Plumbline's history."
+    addresses = _with_a_team().exclude(email="").order_by("email").values_list("email", flat=True)
+    return send_mass_mail([(message, body, None, [address]) for address in addresses])
 
 
 def notify_stale_stories(today=None) -> int:

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
+from django.tasks import task_backends
 from django.test import override_settings
 
 from teams.models import Membership, Team, User
@@ -77,3 +78,28 @@ def caches_on():
     with override_settings(PLUMBLINE_DASHBOARD_CACHE_SECONDS=60):
         yield
     cache.clear()
+
+
+class TaskQueue:
+    """What the code enqueued on Django's dummy task backend (tests/settings.py), which
+    records tasks and never runs them: a test runs them as the worker would."""
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    def queued(self, task) -> list:
+        """The arguments of each queued call of `task`, in order."""
+        return [r.args for r in self.backend.results if r.task.module_path == task.module_path]
+
+    def run(self, task) -> list:
+        """Run every queued call of `task` (nothing else); their return values."""
+        return [task.call(*args) for args in self.queued(task)]
+
+
+@pytest.fixture
+def task_queue():
+    """The task queue, empty before and after the test."""
+    backend = task_backends["default"]
+    backend.clear()
+    yield TaskQueue(backend)
+    backend.clear()

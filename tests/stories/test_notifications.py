@@ -55,7 +55,7 @@ def _stale_story(cast, version, title="Stale story", days=3):
 
 class TestNewVersion:
     def test_everyone_with_a_team_is_told_and_emailed_after_commit(
-        self, cast, django_capture_on_commit_callbacks, mailoutbox
+        self, cast, django_capture_on_commit_callbacks, mailoutbox, task_queue
     ):
         inactive = UserFactory(username="gone", is_active=False)
         MembershipFactory(user=inactive, team=TeamFactory(slug="sales-north"))
@@ -68,19 +68,46 @@ class TestNewVersion:
         for note in told:
             assert note.message == f"Version {version.number} of the plumb line is published."
             assert note.url == version.get_absolute_url()
+        assert mailoutbox == []  # the worker sends them, not the request
+        assert task_queue.queued(notifications.new_version_email) == [[version.pk]]
+
+        assert task_queue.run(notifications.new_version_email) == [len(WITH_A_TEAM)]
         assert sorted(address for m in mailoutbox for address in m.to) == sorted(
             getattr(cast, name).email for name in WITH_A_TEAM
         )
         assert all(len(m.to) == 1 for m in mailoutbox)  # nobody sees the others' addresses
         assert all(version.statement in m.body for m in mailoutbox)
+        assert {m.subject for m in mailoutbox} == {
+            f"Version {version.number} of the plumb line is published."
+        }
 
-    def test_nothing_is_told_before_the_commit(self, cast, mailoutbox):
+    def test_publishing_from_the_page_leaves_the_email_to_the_worker(
+        self, cast, client_for, django_capture_on_commit_callbacks, mailoutbox, task_queue
+    ):
+        draft = make_draft(by=cast.manager)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client_for(cast.manager).post(
+                "/plumb-line/draft/publish/", {"revision": draft.revision}
+            )
+        assert response.status_code == 302
+        assert mailoutbox == []
+        task_queue.run(notifications.new_version_email)
+        assert len(mailoutbox) == len(WITH_A_TEAM)
+
+    def test_people_without_an_address_are_passed_over(self, cast, version, mailoutbox, task_queue):
+        User = type(cast.rep)
+        User.objects.filter(pk=cast.rep.pk).update(email="")
+        assert notifications.new_version_email.call(version.pk) == len(WITH_A_TEAM) - 1
+        assert cast.rep.email not in {address for m in mailoutbox for address in m.to}
+
+    def test_nothing_is_told_before_the_commit(self, cast, mailoutbox, task_queue):
         _publish(cast.manager)  # the test's transaction never commits
         assert not Notification.objects.exists()
+        assert task_queue.queued(notifications.new_version_email) == []
         assert mailoutbox == []
 
     def test_nothing_is_told_when_publishing_rolls_back(
-        self, cast, django_capture_on_commit_callbacks, mailoutbox
+        self, cast, django_capture_on_commit_callbacks, mailoutbox, task_queue
     ):
         with (
             django_capture_on_commit_callbacks(execute=True) as callbacks,
@@ -91,18 +118,22 @@ class TestNewVersion:
             raise RuntimeError("the request failed after publishing")
         assert callbacks == []
         assert not Notification.objects.exists()
+        assert task_queue.queued(notifications.new_version_email) == []
         assert mailoutbox == []
 
-    def test_the_email_waits_for_the_commit(
-        self, cast, version, django_capture_on_commit_callbacks, mailoutbox
+    def test_the_email_is_queued_once_committed(
+        self, cast, version, django_capture_on_commit_callbacks, mailoutbox, task_queue
     ):
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             told = notifications.notify_new_version(version, by=cast.manager)
         assert told == len(WITH_A_TEAM)
         assert Notification.objects.count() == told
-        assert mailoutbox == []
+        assert task_queue.queued(notifications.new_version_email) == []
         for callback in callbacks:
             callback()
+        assert task_queue.queued(notifications.new_version_email) == [[version.pk]]
+        assert mailoutbox == []
+        task_queue.run(notifications.new_version_email)
         assert len(mailoutbox) == told
 
     def test_the_home_page_tells_them(self, cast, client_for, django_capture_on_commit_callbacks):

@@ -115,7 +115,8 @@ def test_publishing_starts_a_run_over_every_entry_and_queues_it(
     assert run.done == 0
     assert run.finished_at is None
     assert [(r.task.name, list(r.args)) for r in empty_task_queue.results] == [
-        ("recheck_task", [run.pk])
+        ("new_version_email", [v2.pk]),
+        ("recheck_task", [run.pk]),
     ]
 
 
@@ -135,7 +136,9 @@ def test_starting_twice_gives_the_same_run_and_queues_once(
     assert again.pk == first.pk
     assert again.started_by == cast.manager
     assert RecheckRun.objects.count() == 1
-    assert len(empty_task_queue.results) == 1
+    assert [r.args for r in empty_task_queue.results if r.task is recheck.recheck_task] == [
+        [first.pk]
+    ]
 
 
 # --- Running --------------------------------------------------------------------------------
