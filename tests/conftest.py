@@ -14,6 +14,7 @@ from django.test import override_settings
 
 from teams.models import Membership, Team, User
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
+from tests.plumbline.factories import make_published
 
 # name → (team slug, team function, role); None for people without a team.
 CAST = {
@@ -54,6 +55,12 @@ def cast(request):
         build_cast()
         people = {user.username: user for user in User.objects.filter(username__in=CAST)}
     return SimpleNamespace(**people)
+
+
+@pytest.fixture
+def version(cast):
+    """A published plumb-line version, current, with the factories' pillars and guardrails."""
+    return make_published(by=cast.manager)
 
 
 @pytest.fixture

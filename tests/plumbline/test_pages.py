@@ -11,11 +11,6 @@ from tests.plumbline.factories import make_draft, make_published
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def version(cast):
-    return make_published(by=cast.manager)
-
-
 class TestCurrent:
     def test_it_works(self, client_for, cast, version):
         content = client_for(cast.rep).get("/plumb-line/").content.decode()

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from stories import services
 from stories.models import Client, Contact
-from tests.plumbline.factories import make_published
 from tests.stories.conversation_factories import make_client, make_conversation
 from tests.stories.factories import make_story
 from tests.stories.query_counts import with_tags
@@ -19,11 +18,6 @@ from tests.stories.query_counts import with_tags
 pytestmark = pytest.mark.django_db
 
 MARKETING_AND_OUTSIDERS = ["marketer", "marketing_lead", "outsider"]
-
-
-@pytest.fixture
-def version(cast):
-    return make_published(by=cast.manager)
 
 
 @pytest.fixture

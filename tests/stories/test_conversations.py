@@ -24,11 +24,6 @@ MARKETING_AND_OUTSIDERS = ["marketer", "marketing_lead", "outsider"]
 
 
 @pytest.fixture
-def version(cast):
-    return make_published(by=cast.manager)
-
-
-@pytest.fixture
 def world(cast, version):
     """A client and a conversation each for rep, teammate (same team) and other_rep."""
     o = SimpleNamespace()

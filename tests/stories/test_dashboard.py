@@ -15,7 +15,6 @@ from django.utils import timezone
 from stories.dashboard import DashboardFilters
 from stories.models import Story
 from teams.models import Team
-from tests.plumbline.factories import make_published
 from tests.stories.conversation_factories import make_client, make_conversation
 from tests.stories.factories import OFF_MESSAGE_BODY, ON_MESSAGE_BODY, make_story
 
@@ -49,11 +48,6 @@ def published(version, author, title, body, when, **kwargs) -> Story:
     Story.objects.filter(pk=story.pk).update(published_at=when)
     story.refresh_from_db()
     return story
-
-
-@pytest.fixture
-def version(cast):
-    return make_published(by=cast.manager)
 
 
 @pytest.fixture

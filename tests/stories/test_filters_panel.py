@@ -4,7 +4,6 @@ import re
 
 import pytest
 
-from tests.plumbline.factories import make_published
 from tests.stories.conversation_factories import make_client, make_conversation
 
 pytestmark = pytest.mark.django_db
@@ -17,11 +16,9 @@ LISTS = [  # (viewer, list, a field of its filters)
 
 
 @pytest.fixture(autouse=True)
-def version(cast):
-    version = make_published(by=cast.manager)
+def a_conversation(cast, version):
     client = make_client(cast.rep, "Northgate Cold Store")
-    make_conversation(rep=cast.rep, client=client, version=version)
-    return version
+    return make_conversation(rep=cast.rep, client=client, version=version)
 
 
 def _select(content: str, field: str) -> str | None:

@@ -13,17 +13,11 @@ from django.utils import timezone
 
 from stories.models import Conversation, Story
 from stories.pagination import Ordering, paginate
-from tests.plumbline.factories import make_published
 from tests.stories.conversation_factories import make_client, make_conversation
 from tests.stories.factories import make_story
 from tests.stories.query_counts import with_tags
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def version(cast):
-    return make_published(by=cast.manager)
 
 
 def _html(response) -> str:

@@ -13,7 +13,7 @@ from plumbline import services as plumbline_services
 from stories import notifications
 from stories.models import Notification, Story
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
-from tests.plumbline.factories import make_draft, make_published
+from tests.plumbline.factories import make_draft
 from tests.stories.factories import make_story
 
 pytestmark = pytest.mark.django_db
@@ -36,11 +36,6 @@ def _text(response) -> str:
 def _publish(by):
     draft = make_draft(by=by)
     return plumbline_services.draft_publish(draft=draft, by=by, expected_revision=draft.revision)
-
-
-@pytest.fixture
-def version(cast):
-    return make_published(by=cast.manager)
 
 
 def _stale_story(cast, version, title="Stale story", days=3):

@@ -32,11 +32,6 @@ EVERYONE += ["manager", "admin", "outsider"]
 
 
 @pytest.fixture
-def version(cast):
-    return make_published(by=cast.manager)
-
-
-@pytest.fixture
 def audience():
     return make_audience(name="Cold-storage warehouses")
 

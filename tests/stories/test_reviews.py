@@ -31,11 +31,6 @@ ROW = re.compile(r'href="/review/(story|conversation)/(\d+)/"')
 
 
 @pytest.fixture
-def version(cast):
-    return make_published(by=cast.manager)
-
-
-@pytest.fixture
 def world(cast, version):
     """Stories in every status by the marketer; conversations by rep, teammate and other_rep.
 

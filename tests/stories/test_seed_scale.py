@@ -27,16 +27,10 @@ from stories.models import (
 )
 from stories.models.entries import flatten
 from teams.models import Membership, Team, User
-from tests.plumbline.factories import make_published
 
 pytestmark = pytest.mark.django_db
 
 SMALL = ("--conversations", "2000", "--stories", "100", "--clients", "50", "--users", "20")
-
-
-@pytest.fixture
-def version(cast):
-    return make_published(by=cast.manager)
 
 
 def seed(settings, *args):

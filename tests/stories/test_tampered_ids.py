@@ -3,15 +3,8 @@ get a 404 or a form error, never a 500: in filters, searches and the entry forms
 
 import pytest
 
-from tests.plumbline.factories import make_published
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("version")]
 HUGE = "99999999999999999999"
-
-
-@pytest.fixture(autouse=True)
-def version(cast):
-    return make_published(by=cast.manager)
 
 
 @pytest.mark.parametrize(

@@ -14,11 +14,6 @@ from tests.stories.factories import OFF_MESSAGE_BODY, content_for, make_story
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def version(cast):
-    return make_published(by=cast.manager)
-
-
 def _story(cast, version, status="draft", **kwargs):
     return make_story(author=cast.marketer, version=version, status=status, **kwargs)
 
