@@ -4,18 +4,6 @@ from django.contrib.auth import password_validation
 from teams.models import Membership, Team, User
 
 
-class PersonFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=100)
-    status = forms.ChoiceField(
-        label="Status",
-        required=False,
-        choices=[("active", "Active"), ("inactive", "Deactivated"), ("all", "Everyone")],
-    )
-    team = forms.ModelChoiceField(
-        label="Team", required=False, queryset=Team.objects.all(), empty_label="Any team"
-    )
-
-
 class PersonCreateForm(forms.ModelForm):
     team = forms.ModelChoiceField(
         queryset=Team.objects.all(), required=False, empty_label="No team yet"

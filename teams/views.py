@@ -1,11 +1,11 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from teams import services
-from teams.forms import MembershipForm, PersonCreateForm, PersonEditForm, PersonFilterForm
+from teams.filters import PersonFilter
+from teams.forms import MembershipForm, PersonCreateForm, PersonEditForm
 from teams.models import Membership, User
 from teams.permissions import may_manage_people, require
 
@@ -15,32 +15,14 @@ def person_list(request):
     people = User.objects.prefetch_related("memberships__team").order_by(
         "first_name", "last_name", "username"
     )
-    filters = PersonFilterForm(request.GET or None)
-    status = "active"
-    if filters.is_valid():
-        data = filters.cleaned_data
-        status = data["status"] or "active"
-        if data["q"]:
-            q = data["q"]
-            people = people.filter(
-                Q(username__icontains=q)
-                | Q(first_name__icontains=q)
-                | Q(last_name__icontains=q)
-                | Q(email__icontains=q)
-            )
-        if data["team"]:
-            people = people.filter(memberships__team=data["team"])
-    if status == "active":
-        people = people.filter(is_active=True)
-    elif status == "inactive":
-        people = people.filter(is_active=False)
-    page = Paginator(people, 25).get_page(request.GET.get("page"))
+    filters = PersonFilter(request.GET, queryset=people)
+    page = Paginator(filters.qs, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)  # the page links add their own
     return render(
         request,
         "teams/person_list.html",
-        {"page": page, "filters": filters, "status": status, "query": query.urlencode()},
+        {"page": page, "filters": filters, "query": query.urlencode()},
     )
 
 

@@ -37,9 +37,30 @@ class TestPersonList:
         response = client_for(cast.admin).get("/people/", {"q": "zzz-nobody"})
         assert "Nobody matches these filters." in response.content.decode()
 
+    def test_team(self, client_for, cast):
+        north = Team.objects.get(slug="sales-north")
+        content = client_for(cast.admin).get("/people/", {"team": north.pk}).content.decode()
+        for name in ("rep", "teammate", "sales_lead"):
+            assert f">{name}<" in content
+        assert ">other_rep<" not in content
+        assert ">marketer<" not in content
+
+    def test_everyone(self, client_for, cast):
+        UserFactory(username="gone", is_active=False)
+        content = client_for(cast.admin).get("/people/", {"status": "all"}).content.decode()
+        assert ">gone<" in content
+        assert ">rep<" in content
+
     def test_tampered_filter_is_ignored_not_an_error(self, client_for, cast):
-        response = client_for(cast.admin).get("/people/", {"team": "abc", "status": "evil"})
+        UserFactory(username="gone", is_active=False)
+        response = client_for(cast.admin).get(
+            "/people/", {"team": "abc", "status": "evil", "q": "other_r"}
+        )
         assert response.status_code == 200
+        content = response.content.decode()
+        assert ">other_rep<" in content
+        assert ">rep<" not in content  # the search still applies
+        assert ">gone<" not in content  # a tampered status means active people only
 
     def test_pagination(self, client_for, cast):
         UserFactory.create_batch(30)
