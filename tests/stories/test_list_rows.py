@@ -6,16 +6,10 @@ import pytest
 
 from plumbline.consistency import BAND_NEEDS_ATTENTION
 from stories.models import Conversation, Story
-from tests.plumbline.factories import make_published
 from tests.stories.conversation_factories import make_client, make_conversation
 from tests.stories.factories import make_story
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def version(cast):
-    return make_published(by=cast.manager)
 
 
 def _html(response) -> str:
