@@ -47,6 +47,9 @@ for kind in ("pillar", "guardrail"):
         path(f"draft/{kind}s/<int:pk>/move/", views.part_move, {"kind": kind}, name=f"{kind}_move"),
     ]
 
+# The site's own page for malformed requests.
+handler400 = "plumbline.errors.bad_request"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
