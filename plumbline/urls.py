@@ -6,11 +6,12 @@ and the plumb line.
 
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.views import LoginView, redirect_to_login
 from django.urls import include, path
 
 from plumbline import views
 from stories.urls import home_patterns
+from teams.forms import SignInForm
 
 
 @login_not_required
@@ -52,6 +53,7 @@ handler400 = "plumbline.errors.bad_request"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/login/", LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("people/", include("teams.urls")),
     path("plumb-line/", include((plumb_line_patterns, "plumbline"))),
