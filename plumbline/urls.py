@@ -48,8 +48,9 @@ for kind in ("pillar", "guardrail"):
         path(f"draft/{kind}s/<int:pk>/move/", views.part_move, {"kind": kind}, name=f"{kind}_move"),
     ]
 
-# The site's own page for malformed requests.
+# The site's own pages for malformed requests and a database that does not answer.
 handler400 = "plumbline.errors.bad_request"
+handler500 = "plumbline.errors.server_error"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
