@@ -9,6 +9,7 @@ multipart form (which Django has decoded already: a NUL in them is still seen). 
 files and JSON bodies are left to whoever reads them.
 """
 
+import re
 from urllib.parse import unquote_to_bytes
 
 from plumbline.errors import bad_request_response
@@ -16,6 +17,8 @@ from plumbline.errors import bad_request_response
 URL_ENCODED = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 NAMED_UP_TO = 40  # longer field names are not repeated back
+# A NUL, written or encoded, or an encoded byte past ASCII (which must be valid UTF-8).
+_MAYBE_UNREADABLE = re.compile(rb"\x00|%00|%[89a-fA-F][0-9a-fA-F]")
 
 NUL = (
     "{where} holds a NUL character (a zero byte), which no text in Plumbline may hold. "
@@ -74,8 +77,8 @@ def _query_bytes(request) -> bytes:
 
 def _url_encoded(data: bytes) -> str | None:
     """The problem with the first field of URL-encoded `data` that is not text, or None."""
-    if data.isascii() and b"%" not in data and b"\0" not in data:
-        return None  # nearly every request: nothing encoded, nothing to decode
+    if data.isascii() and not _MAYBE_UNREADABLE.search(data):
+        return None  # nearly every request: ASCII only, decoding would find nothing
     for pair in data.split(b"&"):
         raw_name, _, raw_value = pair.partition(b"=")
         name = unquote_to_bytes(raw_name.replace(b"+", b" "))
