@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # After the security headers (its 400 carries them), before anything reads the input.
+    "plumbline.middleware.UnreadableInputMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Axes must come last: it turns a lockout raised by its backend into a response.
     "axes.middleware.AxesMiddleware",

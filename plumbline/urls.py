@@ -6,11 +6,12 @@ and the plumb line.
 
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.views import LoginView, redirect_to_login
 from django.urls import include, path
 
 from plumbline import views
 from stories.urls import home_patterns
+from teams.forms import SignInForm
 
 
 @login_not_required
@@ -47,8 +48,13 @@ for kind in ("pillar", "guardrail"):
         path(f"draft/{kind}s/<int:pk>/move/", views.part_move, {"kind": kind}, name=f"{kind}_move"),
     ]
 
+# The site's own pages for malformed requests and a database that does not answer.
+handler400 = "plumbline.errors.bad_request"
+handler500 = "plumbline.errors.server_error"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/login/", LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("people/", include("teams.urls")),
     path("plumb-line/", include((plumb_line_patterns, "plumbline"))),

@@ -16,12 +16,13 @@ of stories or conversations. The rules, from stories.permissions:
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Avg, Count, DateField, F, Q, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from stories.filters import start_of_day, start_of_next_day
 from stories.models import CompanyRollup, ConversationRollup, Story, StoryUseRollup
 from stories.permissions import dashboard_people, sees_people_on_dashboard
 from teams.models import Membership, Team, User
@@ -49,12 +50,12 @@ class DashboardFilters:
 
     @property
     def start(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.since, time.min))
+        return start_of_day(self.since)
 
     @property
     def end(self) -> datetime:
         """The first moment after the range."""
-        return timezone.make_aware(datetime.combine(self.until + timedelta(days=1), time.min))
+        return start_of_next_day(self.until)
 
     def weeks(self) -> list[date]:
         """The Mondays of every week the range touches, oldest first."""

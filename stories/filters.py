@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from plumbline.models import Pillar
-from stories.form_fields import BoundedDateField
+from stories.form_fields import EARLIEST_DAY, LATEST_DAY, BoundedDateField
 from stories.models import Audience, Band, Conversation, Story, TcoTopic
 from stories.pagination import CURSOR
 from stories.permissions import (
@@ -57,10 +57,18 @@ def start_of_day(day) -> datetime:
     """The first moment of a date in the site's time zone, the date the pages show.
 
     Date filters compare the stored moment with this (`occurred_at >= start_of_day(since)`,
-    `< start_of_day(until + 1 day)`), a range an index serves, where `occurred_at__date`
-    would convert every row's time first. BoundedDateField keeps `until + 1 day` in range.
+    `< start_of_next_day(until)`), a range an index serves, where `occurred_at__date`
+    would convert every row's time first. A date outside BoundedDateField's bounds counts
+    as the bound: at the ends of the calendar a day cannot be added, nor the moment moved
+    to UTC.
     """
+    day = min(max(day, EARLIEST_DAY), LATEST_DAY + timedelta(days=1))
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def start_of_next_day(day) -> datetime:
+    """The first moment after a date: where a date filter's last day ends."""
+    return start_of_day(min(day, LATEST_DAY) + timedelta(days=1))
 
 
 def in_period(field: str, since, until) -> Q:
@@ -69,7 +77,7 @@ def in_period(field: str, since, until) -> Q:
     if since:
         period &= Q(**{f"{field}__gte": start_of_day(since)})
     if until:
-        period &= Q(**{f"{field}__lt": start_of_day(until + timedelta(days=1))})
+        period &= Q(**{f"{field}__lt": start_of_next_day(until)})
     return period
 
 

@@ -15,3 +15,7 @@ class BoundedDateField(forms.DateField):
         super().validate(value)
         if value and not EARLIEST_DAY <= value <= LATEST_DAY:
             raise forms.ValidationError("Choose a date between 1900 and 2999.", code="range")
+
+    def widget_attrs(self, widget):
+        # The browser's date picker offers only the dates the field takes.
+        return {**super().widget_attrs(widget), "min": f"{EARLIEST_DAY}", "max": f"{LATEST_DAY}"}

@@ -1,7 +1,23 @@
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 
 from teams.models import Membership, Team, User
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, its username bounded on the server too.
+
+    Django sets the username's max_length (150, the user model's) only after the field is
+    built, so it reaches the page but is never checked, and a failed sign-in was recorded
+    with whatever was sent: axes keeps it in a varchar(255), a 500 on PostgreSQL.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
 
 
 class PersonCreateForm(forms.ModelForm):

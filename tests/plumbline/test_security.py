@@ -101,6 +101,7 @@ class TestContentSecurityPolicy:
         assert "Content-Security-Policy" in client.get("/accounts/login/")
         assert "Content-Security-Policy" in client_for(cast.rep).get("/people/")  # a 403
         assert "Content-Security-Policy" in client_for(cast.admin).get("/people/999999/")
+        assert "Content-Security-Policy" in client_for(cast.admin).get("/people/?q=%00")  # 400
 
     def test_every_script_carries_the_nonce(self, client_for, cast):
         response = client_for(cast.admin).get("/")

@@ -295,7 +295,6 @@ class TestLibrary:
             "page=abc",
             "page=-1",
             "audience=1&audience=2",
-            "q=%00",
         ],
     )
     def test_tampered_filters_get_200(self, client_for, cast, library, query):
