@@ -16,6 +16,7 @@ from stories import services
 from stories.choices import Choices
 from stories.compiled import Compiled, Shape
 from stories.forms import (
+    CLIENT_JUST_ADDED,
     ConversationFilterForm,
     ConversationForm,
     as_id,
@@ -218,17 +219,21 @@ def conversation_create(request):
         request.POST or None, version=version, clients=clients, rep=request.user, initial=initial
     )
     if request.method == "POST" and form.is_valid():
-        conversation, created = services.conversation_log(
-            rep=request.user,
-            version=version,
-            data=form.cleaned_data,
-            token=form.cleaned_data["submission_token"],
-        )
-        if created:
-            messages.success(request, "Conversation logged.")
+        try:
+            conversation, created = services.conversation_log(
+                rep=request.user,
+                version=version,
+                data=form.cleaned_data,
+                token=form.cleaned_data["submission_token"],
+            )
+        except services.ClientNameTaken:
+            form.add_error("new_client", CLIENT_JUST_ADDED)
         else:
-            messages.info(request, "This conversation was already saved; here it is.")
-        return redirect(conversation)
+            if created:
+                messages.success(request, "Conversation logged.")
+            else:
+                messages.info(request, "This conversation was already saved; here it is.")
+            return redirect(conversation)
     report = report_for(request.POST, version, CHECKED_FIELDS) if request.method == "POST" else None
     return render(
         request,
