@@ -1,7 +1,8 @@
-"""Writes that meet: the same new client named at once. Each parallel test runs real
-transactions, one thread and connection each, on PostgreSQL; the service tests below them
-hold on every database."""
+"""Writes that meet: the same new client named at once, and conversations written while a
+new plumb line's re-check runs. Each parallel test runs real transactions, one thread and
+connection each, on PostgreSQL; the service tests below them hold on every database."""
 
+import threading
 import uuid
 from datetime import timedelta
 
@@ -10,11 +11,11 @@ from django.db import transaction
 from django.test import Client as BrowserClient
 from django.utils import timezone
 
-from stories import services
-from stories.models import Client, Conversation
-from tests.parallel import in_parallel, needs_postgresql, saves_meet
-from tests.plumbline.factories import make_published
-from tests.stories.conversation_factories import make_client
+from stories import recheck, rollups, services
+from stories.models import Client, CompanyRollup, Conversation, RecheckRun
+from tests.parallel import WAIT_SECONDS, in_parallel, needs_postgresql, saves_meet
+from tests.plumbline.factories import GUARDRAILS, make_published
+from tests.stories.conversation_factories import make_client, make_conversation
 
 JUST_ADDED = "A client of that name was just added"
 
@@ -172,3 +173,90 @@ class TestANameTakenAfterTheFormChecked:
                 services.client_create(owner=cast.rep, name="ACME robotics")
             assert taken.value.existing == existing
             assert Client.objects.count() == 1  # on PostgreSQL: not an aborted transaction
+
+
+# --- Conversations written while a new plumb line's re-check runs -----------------------------
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+class TestWritingWhileARecheckRuns:
+    """A re-check batch and a conversation written at the same moment both finish.
+
+    The batch used to lock the run's plumb-line version along with the run; a conversation
+    written under that version checks its reference to it at commit, so it waited for the
+    batch while holding the dashboard's summary rows the batch was waiting for: a deadlock.
+    """
+
+    @pytest.fixture
+    def world(self, cast):
+        v1 = make_published(by=cast.manager)
+        client = make_client(cast.rep, "Northgate Cold Store")
+        earlier = make_conversation(rep=cast.rep, client=client, version=v1)
+        # Version 2 frowns on a phrase the earlier conversation uses: its score changes, so
+        # the batch writes today's summary rows, which a new conversation writes too.
+        stricter = [*GUARDRAILS, ("lifetime savings", "savings for decades", "error")]
+        v2 = make_published(by=cast.manager, guardrails=stricter)
+        return v2, client, earlier, RecheckRun.objects.get(version=v2)
+
+    def _meeting(self, monkeypatch, run, write):
+        """Run a batch and `write` (in a transaction of its own) so that the batch holds its
+        run while `write` holds what it wrote, then both go on; their results."""
+        holding, written = threading.Event(), threading.Event()
+        batch_next = recheck._recheck_next
+
+        def held(*args):
+            holding.set()
+            assert written.wait(WAIT_SECONDS)
+            return batch_next(*args)
+
+        def writing():
+            with transaction.atomic():
+                result = write()
+                assert holding.wait(WAIT_SECONDS)
+                written.set()
+            return result
+
+        monkeypatch.setattr(recheck, "_recheck_next", held)
+        return in_parallel(lambda: recheck.recheck_batch(run.pk), writing)
+
+    def test_logging_a_conversation(self, cast, monkeypatch, world):
+        version, client, earlier, run = world
+        batch, logged = self._meeting(
+            monkeypatch,
+            run,
+            lambda: make_conversation(rep=cast.rep, client=client, version=version, summary="New"),
+        )
+        assert batch == 1, batch
+        assert isinstance(logged, Conversation), logged
+        earlier.refresh_from_db()
+        assert earlier.checked_version == version
+        run.refresh_from_db()
+        assert run.done == 1
+        scores = [c.score for c in Conversation.objects.all()]
+        today = CompanyRollup.objects.get(day=rollups.day_of(earlier.occurred_at), kind="all")
+        assert (today.entries, today.score_sum) == (2, sum(scores))
+
+    def test_editing_a_conversation(self, cast, monkeypatch, world):
+        version, client, earlier, run = world
+        data = {
+            "client": client,
+            "occurred_at": earlier.occurred_at,
+            "channel": earlier.channel,
+            "summary": "Edited while the re-check ran.",
+            "notes": earlier.notes,
+            "pillars": list(version.pillars.filter(key="lifetime-value")),
+        }
+        batch, edited = self._meeting(
+            monkeypatch,
+            run,
+            lambda: services.conversation_save(
+                conversation=earlier, data=data, lock_version=earlier.lock_version
+            ),
+        )
+        assert isinstance(edited, Conversation), edited
+        assert batch == 0, batch  # the edit moved it on: nothing left to re-check
+        earlier.refresh_from_db()
+        assert (earlier.summary, earlier.checked_version) == (data["summary"], version)
+        today = CompanyRollup.objects.get(day=rollups.day_of(earlier.occurred_at), kind="all")
+        assert (today.entries, today.score_sum) == (1, earlier.score)
