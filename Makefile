@@ -19,7 +19,7 @@ run: install
 	@echo "Demo logins (password: plumbline-demo): admin, manager, marketer, marketing_lead, rep, rep2, sales_lead"
 	@echo ""
 	@# The task worker (re-checks after a new plumb line) runs beside the server and stops with it.
-	@$(LOCAL_ENV) $(PY) manage.py db_worker & worker=$$!; \
+	@$(LOCAL_ENV) $(PY) manage.py run_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(LOCAL_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -232,3 +232,24 @@ class Guardrail(VersionPart):
 
     def __str__(self):
         return self.phrase
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker's sign of life, written every few seconds by `manage.py run_worker`
+    (plumbline/worker.py) and read by /healthz. The project's runtime, not the plumb line:
+    it lives here because this package is the project too."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # /healthz: the latest beat of any worker.
+            models.Index(fields=["beat_at"], name="worker_latest_beat"),
+        ]
+
+    def __str__(self):
+        return f"Worker {self.worker_id} on {self.host} (pid {self.pid})"

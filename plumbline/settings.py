@@ -272,8 +272,11 @@ LOGGING = {
 }
 
 # Background tasks (re-checking every entry after a new plumb line) are stored in the
-# database and run by `manage.py db_worker`, which `make run` starts beside the server.
+# database and run by `manage.py run_worker`, which `make run` starts beside the server.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Whether /healthz fails on a site where no worker has ever written a heartbeat (a worker
+# that stopped beating fails it always).
+PLUMBLINE_REQUIRE_WORKER = env_bool("PLUMBLINE_REQUIRE_WORKER", False)
 PLUMBLINE_STORY_REVIEW_DAYS = env_int("PLUMBLINE_STORY_REVIEW_DAYS", 90)
 # How long the dashboard keeps a person's figures in the cache. Any change they count makes
 # them stale at once (stories/generations.py); this only bounds the memory. 0: no cache.

@@ -33,6 +33,7 @@ from plumbline.forms import (
 )
 from plumbline.models import Guardrail, Pillar, PlumbLineVersion
 from plumbline.permissions import get_version_for, may_edit_plumbline, may_view_plumbline
+from plumbline.worker import Health, worker_health
 from teams.permissions import require
 
 PARTS = {
@@ -49,7 +50,9 @@ STALE = (
 @never_cache
 @require_GET
 def healthz(request):
-    """200 when the database answers on a fresh connection, 503 otherwise."""
+    """200 when the database answers on a fresh connection and a task worker beat lately;
+    503 otherwise. A site that never ran a worker says so, failing only when
+    PLUMBLINE_REQUIRE_WORKER is set."""
     connection = connections.create_connection("default")
     try:
         with connection.cursor() as cursor:
@@ -60,9 +63,19 @@ def healthz(request):
         database = "error"
     finally:
         connection.close()
-    status = 200 if database == "ok" else 503
+    worker = Health.UNKNOWN
+    if database == "ok":
+        try:
+            worker = worker_health()
+        except DatabaseError:
+            database = "error"
+    healthy = database == "ok" and (
+        worker == Health.OK
+        or (worker == Health.NEVER_SEEN and not settings.PLUMBLINE_REQUIRE_WORKER)
+    )
     return JsonResponse(
-        {"status": "ok" if database == "ok" else "error", "database": database}, status=status
+        {"status": "ok" if healthy else "error", "database": database, "worker": worker},
+        status=200 if healthy else 503,
     )
 
 

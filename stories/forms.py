@@ -117,6 +117,13 @@ class AudienceForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
+# When the name was free as the form was checked and taken by the time it was saved.
+CLIENT_JUST_ADDED = (
+    "A client of that name was just added. Choose it from the list, or ask your sales lead "
+    "if you cannot find it."
+)
+
+
 class ClientForm(forms.ModelForm):
     class Meta:
         model = Client

@@ -101,7 +101,10 @@ def recheck_batch(run_id: int, cursor: Cursor | None = None) -> int:
     """
     cursor = cursor or Cursor()
     with transaction.atomic():
-        run = RecheckRun.objects.select_for_update().select_related("version").get(pk=run_id)
+        # The run only: every entry written under the version checks its reference to the
+        # version's row on commit, so locking that row too made writers and batches deadlock.
+        runs = RecheckRun.objects.select_for_update(of=("self",)).select_related("version")
+        run = runs.get(pk=run_id)
         if run.finished_at:
             return 0
         version = run.version

@@ -19,6 +19,7 @@ from stories.models import (
     normalized_name,
 )
 from stories.notifications import notify_verdict
+from stories.permissions import visible_clients
 
 __all__ = ["IllegalTransition", "StoryConflict"]
 
@@ -220,20 +221,55 @@ class ConversationConflict(Exception):
         self.saved = saved
 
 
+class ClientNameTaken(Exception):
+    """Another client has this name (ignoring case and spacing), perhaps added a moment ago."""
+
+    def __init__(self, existing: Client):
+        super().__init__(f"A client named “{existing.name}” already exists.")
+        self.existing = existing
+
+
+def _save_client(client: Client) -> Client:
+    """Save a new or renamed client; ClientNameTaken if its name is another's.
+
+    The database decides, not a look-up beforehand, which a client added by someone else
+    in the meantime would get past. The savepoint keeps the caller's transaction usable.
+    """
+    client.name_key = normalized_name(client.name)
+    client.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            client.save()
+    except IntegrityError:
+        existing = Client.objects.filter(name_key=client.name_key).exclude(pk=client.pk).first()
+        if existing is None:
+            raise
+        raise ClientNameTaken(existing) from None
+    return client
+
+
 @transaction.atomic
 def client_create(*, owner, name: str, industry: str = "", size: str = "", notes: str = ""):
-    return client_update(
-        client=Client(owner=owner), name=name, industry=industry, size=size, notes=notes
-    )
+    client = Client(owner=owner, name=name, industry=industry, size=size, notes=notes)
+    return _save_client(client)
 
 
 @transaction.atomic
 def client_update(*, client: Client, name: str, industry: str, size: str, notes: str) -> Client:
+    """Save an edited client (ClientNameTaken if renamed to another's name)."""
     client.name, client.industry, client.size, client.notes = name, industry, size, notes
-    client.name_key = normalized_name(client.name)
-    client.full_clean()
-    client.save()
-    return client
+    return _save_client(client)
+
+
+def _client_for_conversation(rep, name: str) -> Client:
+    """A new client named in the conversation form, or the one just added under that name
+    if the rep may see it (their own, from a double tap; their team's, for a lead)."""
+    try:
+        return client_create(owner=rep, name=name)
+    except ClientNameTaken as taken:
+        if visible_clients(rep).filter(pk=taken.existing.pk).exists():
+            return taken.existing
+        raise
 
 
 @transaction.atomic
@@ -266,9 +302,7 @@ def conversation_log(*, rep, version, data: dict, token=None) -> tuple[Conversat
             return existing, False
     try:
         with transaction.atomic():
-            client = data.get("client")
-            if client is None:
-                client = client_create(owner=rep, name=data["new_client"])
+            client = data.get("client") or _client_for_conversation(rep, data["new_client"])
             conversation = Conversation(
                 rep=rep, client=client, plumbline_version=version, submission_token=token
             )

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 
 from stories import services
 from stories.filters import ClientFilter
-from stories.forms import ClientForm, ContactForm
+from stories.forms import CLIENT_JUST_ADDED, ClientForm, ContactForm
 from stories.models import Client, Contact, Conversation, Story
 from stories.pagination import Ordering, paginate
 from stories.permissions import (
@@ -83,15 +83,19 @@ def client_create(request):
         similar = [] if request.POST.get("confirmed") else _similar_clients(request.user, name)
         if form.is_valid() and not similar:
             data = form.cleaned_data
-            client = services.client_create(
-                owner=request.user,
-                name=data["name"],
-                industry=data["industry"],
-                size=data["size"],
-                notes=data["notes"],
-            )
-            messages.success(request, f"Client “{client}” added.")
-            return redirect(client)
+            try:
+                client = services.client_create(
+                    owner=request.user,
+                    name=data["name"],
+                    industry=data["industry"],
+                    size=data["size"],
+                    notes=data["notes"],
+                )
+            except services.ClientNameTaken:
+                form.add_error("name", CLIENT_JUST_ADDED)
+            else:
+                messages.success(request, f"Client “{client}” added.")
+                return redirect(client)
     return render(request, "stories/client_form.html", {"form": form, "similar": similar})
 
 
@@ -145,9 +149,13 @@ def client_edit(request, pk):
     client = get_client_for(request.user, pk, edit=True)
     form = ClientForm(request.POST or None, instance=client)
     if request.method == "POST" and form.is_valid():
-        services.client_update(client=client, **form.cleaned_data)
-        messages.success(request, "Saved.")
-        return redirect(client)
+        try:
+            services.client_update(client=client, **form.cleaned_data)
+        except services.ClientNameTaken:
+            form.add_error("name", CLIENT_JUST_ADDED)
+        else:
+            messages.success(request, "Saved.")
+            return redirect(client)
     return render(request, "stories/client_form.html", {"form": form, "client": client})
 
 

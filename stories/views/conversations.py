@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from plumbline.models import Pillar, PlumbLineVersion
 from stories import services
 from stories.filters import ConversationFilter, filters_panel_only, filters_wanted
-from stories.forms import STALE_FORM, ConversationForm, as_id, stale_form
+from stories.forms import CLIENT_JUST_ADDED, STALE_FORM, ConversationForm, as_id, stale_form
 from stories.live_check import live_check_response, report_for
 from stories.markdown import render_markdown
 from stories.models import Conversation, Review, Story, TcoTopic
@@ -100,17 +100,21 @@ def conversation_create(request):
         request.POST or None, version=version, clients=clients, rep=request.user, initial=initial
     )
     if request.method == "POST" and form.is_valid():
-        conversation, created = services.conversation_log(
-            rep=request.user,
-            version=version,
-            data=form.cleaned_data,
-            token=form.cleaned_data["submission_token"],
-        )
-        if created:
-            messages.success(request, "Conversation logged.")
+        try:
+            conversation, created = services.conversation_log(
+                rep=request.user,
+                version=version,
+                data=form.cleaned_data,
+                token=form.cleaned_data["submission_token"],
+            )
+        except services.ClientNameTaken:
+            form.add_error("new_client", CLIENT_JUST_ADDED)
         else:
-            messages.info(request, "This conversation was already saved; here it is.")
-        return redirect(conversation)
+            if created:
+                messages.success(request, "Conversation logged.")
+            else:
+                messages.info(request, "This conversation was already saved; here it is.")
+            return redirect(conversation)
     report = (
         report_for(request.POST, version, Conversation.CHECKED_FIELDS)
         if request.method == "POST"

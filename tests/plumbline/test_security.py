@@ -119,7 +119,7 @@ class TestHealthz:
     def test_it_works(self, client):
         response = client.get("/healthz")
         assert response.status_code == 200
-        assert response.json() == {"status": "ok", "database": "ok"}
+        assert response.json() == {"status": "ok", "database": "ok", "worker": "never seen"}
 
     def test_database_down_gives_503(self, client):
         # A real connection attempt to a database that is not there.
@@ -131,4 +131,4 @@ class TestHealthz:
         with mock.patch.dict(connections.settings, {"default": broken}):
             response = client.get("/healthz")
         assert response.status_code == 503
-        assert response.json() == {"status": "error", "database": "error"}
+        assert response.json() == {"status": "error", "database": "error", "worker": "unknown"}
