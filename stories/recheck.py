@@ -23,7 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Least
 from django.tasks import task
@@ -33,8 +33,7 @@ from plumbline.models import PlumbLineVersion
 from stories import rollups
 
 # entries.check: the checker as AlignedEntry.run_check calls it.
-from stories.models import Conversation, RecheckRun, Story, entries
-from stories.models.entries import flatten
+from stories.models import AlignedEntry, Conversation, RecheckRun, Story, entries
 
 # Measured with bench/bench_recheck.py on 1 M conversations: 8,000 entries in chunks of
 # 1,000 beat 2,000 or 4,000 in chunks of 500 by about a fifth. A batch takes about 2 s, and
@@ -52,7 +51,10 @@ TEXT_FIELDS = {
 # What stories.rollups counts a conversation by, read before its check is replaced.
 SUMMARY_FIELDS = ("occurred_at", "rep_id", "score", "told_keys", "hit_phrases")
 # Written per entry, after its primary key; checked_at and checked_version are the batch's.
-RESULT_FIELDS = ("check_report", "score", "band", "told_keys", "hit_phrases")
+RESULT_FIELDS = AlignedEntry.REPORT_FIELDS
+JSON_FIELDS = {
+    name for name in RESULT_FIELDS if isinstance(Story._meta.get_field(name), models.JSONField)
+}
 PREVIOUS_FIELDS = {
     "previous_report": "check_report",
     "previous_score": "score",
@@ -166,7 +168,10 @@ def _recheck_entries(model, version, *, after: int, limit: int, now) -> tuple[in
     checked = (
         [
             # text_for_check reads only TEXT_FIELDS, so it joins the row's texts the same way.
-            _stored(row.pk, entries.check(model.text_for_check(row), spec, tagged[row.pk]))
+            (
+                row,
+                model.report_values(entries.check(model.text_for_check(row), spec, tagged[row.pk])),
+            )
             for row in rows[start : start + CHUNK_SIZE]
         ]
         for start in range(0, len(rows), CHUNK_SIZE)
@@ -176,8 +181,11 @@ def _recheck_entries(model, version, *, after: int, limit: int, now) -> tuple[in
     if summarized:
         rollups.record_recheck(
             [
-                (*(getattr(row, name) for name in SUMMARY_FIELDS), score, told_keys, hit_phrases)
-                for row, (_, _, score, _, told_keys, hit_phrases) in zip(rows, results, strict=True)
+                (
+                    *(getattr(row, name) for name in SUMMARY_FIELDS),
+                    *(values[name] for name in ("score", "told_keys", "hit_phrases")),
+                )
+                for row, values in results
             ]
         )
     else:
@@ -196,15 +204,15 @@ def _tagged_keys(model, first: int, last: int) -> defaultdict[int, list[str]]:
     return tagged
 
 
-def _stored(pk: int, report) -> tuple:
-    """The pk and RESULT_FIELDS of an entry, as AlignedEntry.run_check stores its report."""
+def _stored(row, values: dict) -> tuple:
+    """The pk and RESULT_FIELDS of an entry as the database takes them in bulk: the values
+    of AlignedEntry.report_values, JSON written out."""
     return (
-        pk,
-        _to_json(report.to_dict()),
-        report.score,
-        report.band,
-        flatten(report.evidence),
-        flatten(hit.phrase.casefold() for hit in report.guardrail_hits),
+        row.pk,
+        *(
+            _to_json(values[name]) if name in JSON_FIELDS else values[name]
+            for name in RESULT_FIELDS
+        ),
     )
 
 
@@ -261,8 +269,8 @@ def _write_by_copy(model, chunks, version, now) -> list[tuple]:
             _wait_for(updating)
             cursor.execute(f"TRUNCATE {scratch}")
             with cursor.copy(f"COPY {scratch} FROM STDIN") as copy:
-                for row in chunk:
-                    copy.write_row(row)
+                for row, values in chunk:
+                    copy.write_row(_stored(row, values))
             updating = updater.submit(_execute, shared, update, [now, version.pk])
             written += chunk
         _wait_for(updating)
@@ -294,8 +302,9 @@ def _write_by_executemany(model, chunks, version, now) -> list[tuple]:
     written = []
     with connection.cursor() as cursor:
         for chunk in chunks:
+            stored = [_stored(row, values) for row, values in chunk]
             cursor.executemany(
-                update, [(*row[1:], checked_at, version.pk, row[0]) for row in chunk]
+                update, [(*row[1:], checked_at, version.pk, row[0]) for row in stored]
             )
             written += chunk
     return written
