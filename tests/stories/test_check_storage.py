@@ -203,7 +203,7 @@ def test_the_lists_are_carried_over_from_the_joined_text_and_back(cast):
         for name in ("CompanyRollup", "ConversationRollup"):
             before.get_model("stories", name).objects.all().delete()
     finally:
-        migrate("0014_check_lists")
+        migrate("0014_check_storage")
 
     lists = {c.pk: (c.told_keys, c.hit_phrases) for c in Conversation.objects.all()}
     assert lists == {

@@ -1,4 +1,6 @@
-"""The pillars told and the guardrail phrases hit become lists (JSON) instead of ",a,b," text.
+"""Storage for whatever a check finds, and for the entries a re-check could not check.
+
+The pillars told and the guardrail phrases hit become lists (JSON) instead of ",a,b," text.
 
 The comma-joined text was cut at 2,000 and 4,000 characters and could not tell the phrase
 "cheap, fast" from "cheap" and "fast". Today's values are carried over as they are, except
@@ -8,8 +10,11 @@ they counted such phrases in pieces (and a database migrated from before 0006 ha
 
 Backwards, the lists are joined again; an entry whose lists no longer fit the old columns
 stops it, and the summaries keep today's counts (`rollups.rebuild()` recounts them).
+
+Entries a re-check run could not check are recorded in RecheckFailure.
 """
 
+import django.db.models.deletion
 from django.db import migrations, models
 
 import stories.models.entries
@@ -52,7 +57,9 @@ def carry_over(apps, schema_editor):
                 chunk_size=2000
             ):
                 for field in FIELDS:
-                    setattr(entry, field, [p for p in getattr(entry, f"{field}_flat").split(",") if p])
+                    setattr(
+                        entry, field, [p for p in getattr(entry, f"{field}_flat").split(",") if p]
+                    )
                 batch.append(entry)
             model.objects.bulk_update(batch, FIELDS, batch_size=2000)
         cut = model.objects.filter(checked_version__in=comma_versions).exclude(hit_phrases_flat="")
@@ -123,4 +130,64 @@ class Migration(migrations.Migration):
             for name in ("companyrollup", "conversationrollup")
         ),
         migrations.RunPython(recount, migrations.RunPython.noop),
+        migrations.CreateModel(
+            name="RecheckFailure",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.TextField()),
+                ("failed_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "conversation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="stories.conversation",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="failures",
+                        to="stories.recheckrun",
+                    ),
+                ),
+                (
+                    "story",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="stories.story",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("story__isnull", False), ("conversation__isnull", True)),
+                            models.Q(("story__isnull", True), ("conversation__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="recheck_failure_of_exactly_one_entry",
+                    ),
+                    models.UniqueConstraint(
+                        fields=("run", "story"), name="recheck_failure_story_once"
+                    ),
+                    models.UniqueConstraint(
+                        fields=("run", "conversation"), name="recheck_failure_conversation_once"
+                    ),
+                ],
+            },
+        ),
     ]
