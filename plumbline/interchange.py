@@ -24,14 +24,14 @@ from django.db import transaction
 from django.db.models import Max
 
 from plumbline import services
-from plumbline.models import Guardrail, Pillar, PlumbLineVersion
+from plumbline.models import Guardrail, Pillar, PlumbLineVersion, folded_length
 
 MAX_FILE_BYTES = 1024 * 1024
 
 # Taken from the models so the file format cannot drift from what the database stores.
 KEY_MAX_LENGTH = Pillar._meta.get_field("key").max_length
 TITLE_MAX_LENGTH = Pillar._meta.get_field("title").max_length
-PHRASE_MAX_LENGTH = Guardrail._meta.get_field("phrase").max_length
+PHRASE_MAX_LENGTH = Guardrail.PHRASE_MAX_LENGTH
 PREFERRED_MAX_LENGTH = Guardrail._meta.get_field("preferred").max_length
 REASON_MAX_LENGTH = Guardrail._meta.get_field("reason").max_length
 SEVERITIES = tuple(Guardrail.Severity.values)
@@ -274,6 +274,12 @@ def _guardrail(checker: _Checker, path: str, obj: dict, phrases: set[str]) -> di
     phrase = checker.text(obj, "phrase", path, max_length=PHRASE_MAX_LENGTH)
     if phrase:
         phrase = _collapse(phrase)
+        if (folded := folded_length(phrase)) > PHRASE_MAX_LENGTH:
+            checker.add(
+                _member(path, "phrase"),
+                f"must be at most {PHRASE_MAX_LENGTH} characters once case is ignored, "
+                f"counting “ß” as “ss” (it has {folded})",
+            )
         # Phrases are unique per version ignoring case (a database constraint); casefold
         # is stricter than the database's lower(), so no duplicate slips through to it.
         if phrase.casefold() in phrases:

@@ -9,9 +9,11 @@ import functools
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils.deconstruct import deconstructible
 
 from plumbline.consistency import GuardrailSpec, PillarSpec, VersionSpec
 
@@ -204,16 +206,39 @@ class GuardrailSeverity(models.TextChoices):
     ERROR = "error", "Error"
 
 
+def folded_length(text: str) -> int:
+    """How long a text is once case-folded, as phrases are matched and counted: folding can
+    lengthen it ("ß" becomes "ss"), never shorten it."""
+    return len(text.casefold())
+
+
+@deconstructible
+class FoldedLengthValidator(MaxLengthValidator):
+    message = (
+        "Ensure this phrase has at most %(limit_value)d characters once case is ignored, "
+        "counting “ß” as “ss” (it has %(show_value)d)."
+    )
+
+    def clean(self, x):
+        return folded_length(x)
+
+
 class Guardrail(VersionPart):
     """A term to avoid, with the wording to use instead."""
+
+    # Measured case-folded, as the dashboard's summaries store it (stories.models.rollups).
+    PHRASE_MAX_LENGTH = 120
 
     Severity = GuardrailSeverity
 
     version = models.ForeignKey(
         PlumbLineVersion, on_delete=models.CASCADE, related_name="guardrails"
     )
+    # Folding never shortens a text, so the folded limit bounds the column as well.
     phrase = models.CharField(
-        max_length=120, help_text="The term to avoid; its inflections are caught too."
+        max_length=PHRASE_MAX_LENGTH,
+        validators=[FoldedLengthValidator(PHRASE_MAX_LENGTH)],
+        help_text="The term to avoid; its inflections are caught too.",
     )
     preferred = models.CharField(max_length=200, help_text="What to say instead.")
     reason = models.CharField(max_length=300, blank=True)

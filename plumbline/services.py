@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from plumbline.models import Guardrail, Pillar, PlumbLineVersion, VersionPart
+from plumbline.models import Guardrail, Pillar, PlumbLineVersion, VersionPart, folded_length
 
 # Called with (version=, by=) after a version's publication is committed. Apps built on the
 # plumb line register here (stories re-checks every entry) since this app cannot import them.
@@ -142,6 +142,14 @@ def publish_problems(version: PlumbLineVersion) -> list[str]:
     for pillar in pillars:
         if not [p for p in pillar.key_phrases if p.strip()]:
             problems.append(f"Give the pillar “{pillar.title}” at least one key phrase.")
+    # Drafts written before phrases were measured case-folded may hold a longer one.
+    limit = Guardrail.PHRASE_MAX_LENGTH
+    for guardrail in version.guardrails.all():
+        if folded_length(guardrail.phrase) > limit:
+            problems.append(
+                f"Shorten the guardrail “{guardrail.phrase}” to at most {limit} characters "
+                "once case is ignored."
+            )
     return problems
 
 

@@ -151,7 +151,7 @@ def pillar_coverage(user, filters: DashboardFilters, version) -> dict:
     """How many stories and conversations tell each pillar of `version`, and the shares."""
     pillars = list(version.pillars.values_list("key", "title")) if version else []
     counts = {
-        f"p{i}": Count("pk", filter=Q(told_keys__contains=f",{key},"))
+        f"p{i}": Count("pk", filter=Q(told_keys__includes=key))
         for i, (key, _title) in enumerate(pillars)
     }
     stories = published_stories(filters).aggregate(total=Count("pk"), **counts)
@@ -227,7 +227,7 @@ def score_trend(user, filters: DashboardFilters) -> list[dict]:
 
 
 def _hit(phrase: str) -> Q:
-    return Q(hit_phrases__contains=f",{phrase.casefold()},")
+    return Q(hit_phrases__includes=phrase.casefold())
 
 
 def _hits(user, filters: DashboardFilters, phrases):

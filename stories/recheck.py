@@ -15,15 +15,21 @@ in chunks, each in one statement that also moves the current check to previous_*
 database (old reports never travel through Python): on PostgreSQL COPY into a temporary
 table and one UPDATE ... FROM, written while the next chunk is checked; elsewhere one
 executemany.
+
+One entry never holds up the others: if the checker fails on it, or the database refuses
+what its check would store (its chunk is then written again entry by entry, each in a
+savepoint), it keeps its earlier check and is recorded as a RecheckFailure of the run,
+which the re-check page lists and later batches pass over.
 """
 
 import json
+import logging
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import DataError, IntegrityError, connection, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Least
 from django.tasks import task
@@ -33,8 +39,14 @@ from plumbline.models import PlumbLineVersion
 from stories import rollups
 
 # entries.check: the checker as AlignedEntry.run_check calls it.
-from stories.models import Conversation, RecheckRun, Story, entries
-from stories.models.entries import flatten
+from stories.models import (
+    AlignedEntry,
+    Conversation,
+    RecheckFailure,
+    RecheckRun,
+    Story,
+    entries,
+)
 
 # Measured with bench/bench_recheck.py on 1 M conversations: 8,000 entries in chunks of
 # 1,000 beat 2,000 or 4,000 in chunks of 500 by about a fifth. A batch takes about 2 s, and
@@ -52,13 +64,19 @@ TEXT_FIELDS = {
 # What stories.rollups counts a conversation by, read before its check is replaced.
 SUMMARY_FIELDS = ("occurred_at", "rep_id", "score", "told_keys", "hit_phrases")
 # Written per entry, after its primary key; checked_at and checked_version are the batch's.
-RESULT_FIELDS = ("check_report", "score", "band", "told_keys", "hit_phrases")
+RESULT_FIELDS = AlignedEntry.REPORT_FIELDS
+JSON_FIELDS = {
+    name for name in RESULT_FIELDS if isinstance(Story._meta.get_field(name), models.JSONField)
+}
 PREVIOUS_FIELDS = {
     "previous_report": "check_report",
     "previous_score": "score",
     "previous_band": "band",
 }
+# What the database says of values it will not store: the entry's doing, not the batch's.
+REFUSED = (DataError, IntegrityError)
 _to_json = json.JSONEncoder(separators=(",", ":")).encode
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -113,11 +131,11 @@ def recheck_batch(run_id: int, cursor: Cursor | None = None) -> int:
             RecheckRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
             return 0
         now = timezone.now()
-        processed, reached = _recheck_next(version, cursor, now)
+        processed, reached = _recheck_next(run, cursor, now)
         if not processed and cursor != Cursor():
             # Nothing pending past the cursor. Before the run is called complete, one look
             # from the start, should an entry behind it have been set back meanwhile.
-            processed, reached = _recheck_next(version, Cursor(), now)
+            processed, reached = _recheck_next(run, Cursor(), now)
         if processed:
             # Edits are checked against the current version, so they never come round again;
             # the cap only guards the constraint should an entry ever be counted twice.
@@ -133,8 +151,9 @@ def recheck_batch(run_id: int, cursor: Cursor | None = None) -> int:
     return processed
 
 
-def _recheck_next(version, cursor: Cursor, now) -> tuple[int, Cursor]:
-    """Re-check up to BATCH_SIZE entries past `cursor`: how many, and where they ended."""
+def _recheck_next(run, cursor: Cursor, now) -> tuple[int, Cursor]:
+    """Re-check up to BATCH_SIZE entries past `cursor`: how many (those that failed too),
+    and where they ended."""
     processed = 0
     reached = Cursor(**asdict(cursor))
     for model in ENTRY_MODELS:
@@ -142,21 +161,28 @@ def _recheck_next(version, cursor: Cursor, now) -> tuple[int, Cursor]:
             break
         name = model._meta.model_name
         count, last = _recheck_entries(
-            model, version, after=getattr(cursor, name), limit=BATCH_SIZE - processed, now=now
+            model, run, after=getattr(cursor, name), limit=BATCH_SIZE - processed, now=now
         )
         processed += count
         setattr(reached, name, last)
     return processed, reached
 
 
-def _recheck_entries(model, version, *, after: int, limit: int, now) -> tuple[int, int]:
-    """Re-check up to `limit` pending entries of `model` past `after`: (how many, last pk)."""
+def _recheck_entries(model, run, *, after: int, limit: int, now) -> tuple[int, int]:
+    """Re-check up to `limit` pending entries of `model` past `after`: (how many, last pk).
+
+    An entry that cannot be checked or stored is recorded as a RecheckFailure of the run,
+    which passes over it from then on; the others are written all the same.
+    """
+    version, entry_field = run.version, model._meta.model_name  # RecheckFailure.story, ...
     summarized = model is Conversation
     names = ("pk", *TEXT_FIELDS[model], *(SUMMARY_FIELDS if summarized else ()))
+    failed_before = RecheckFailure.objects.filter(run=run, **{f"{entry_field}__isnull": False})
     # Locked until the batch commits, so that an edit cannot slip in between what is read
     # here (the old check the summaries take off) and what is written.
     rows = list(
         _pending(model, version)
+        .exclude(pk__in=failed_before.values(entry_field))
         .filter(pk__gt=after)
         .order_by("pk")
         .select_for_update()
@@ -166,21 +192,33 @@ def _recheck_entries(model, version, *, after: int, limit: int, now) -> tuple[in
         return 0, after
     tagged = _tagged_keys(model, rows[0].pk, rows[-1].pk)
     spec = version.cached_spec()
-    checked = (
-        [
+    failed: list[tuple[int, Exception]] = []
+
+    def checked(row):
+        try:
             # text_for_check reads only TEXT_FIELDS, so it joins the row's texts the same way.
-            _stored(row.pk, entries.check(model.text_for_check(row), spec, tagged[row.pk]))
-            for row in rows[start : start + CHUNK_SIZE]
-        ]
+            report = entries.check(model.text_for_check(row), spec, tagged[row.pk])
+        except Exception as error:  # whatever it is, it is this entry's, not the batch's
+            failed.append((row.pk, error))
+            return None
+        return row, model.report_values(report)
+
+    chunks = (
+        [entry for row in rows[start : start + CHUNK_SIZE] if (entry := checked(row))]
         for start in range(0, len(rows), CHUNK_SIZE)
     )
     write = _write_by_copy if connection.vendor == "postgresql" else _write_by_executemany
-    results = write(model, checked, version, now)
+    results = write(model, chunks, version, now, failed)
+    if failed:
+        _record_failures(run, entry_field, failed)
     if summarized:
         rollups.record_recheck(
             [
-                (*(getattr(row, name) for name in SUMMARY_FIELDS), score, told_keys, hit_phrases)
-                for row, (_, _, score, _, told_keys, hit_phrases) in zip(rows, results, strict=True)
+                (
+                    *(getattr(row, name) for name in SUMMARY_FIELDS),
+                    *(values[name] for name in ("score", "told_keys", "hit_phrases")),
+                )
+                for row, values in results
             ]
         )
     else:
@@ -199,15 +237,30 @@ def _tagged_keys(model, first: int, last: int) -> defaultdict[int, list[str]]:
     return tagged
 
 
-def _stored(pk: int, report) -> tuple:
-    """The pk and RESULT_FIELDS of an entry, as AlignedEntry.run_check stores its report."""
+def _record_failures(run, entry_field: str, failed: list[tuple[int, Exception]]) -> None:
+    for pk, error in failed:
+        logger.warning("Re-check of %s %s failed", entry_field, pk, exc_info=error)
+    RecheckFailure.objects.bulk_create(
+        RecheckFailure(run=run, reason=_why(error), **{f"{entry_field}_id": pk})
+        for pk, error in failed
+    )
+
+
+def _why(error: Exception) -> str:
+    # The first line only: PostgreSQL's detail lines repeat the whole row, texts and all.
+    first_line = str(error).strip().partition("\n")[0]
+    return f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__
+
+
+def _stored(row, values: dict) -> tuple:
+    """The pk and RESULT_FIELDS of an entry as the database takes them in bulk: the values
+    of AlignedEntry.report_values, JSON written out."""
     return (
-        pk,
-        _to_json(report.to_dict()),
-        report.score,
-        report.band,
-        flatten(report.evidence),
-        flatten(hit.phrase.casefold() for hit in report.guardrail_hits),
+        row.pk,
+        *(
+            _to_json(values[name]) if name in JSON_FIELDS else values[name]
+            for name in RESULT_FIELDS
+        ),
     )
 
 
@@ -234,13 +287,16 @@ def _assignments(model, new_values: list[str], entry: str = "") -> str:
 # always parameters.
 
 
-def _write_by_copy(model, chunks, version, now) -> list[tuple]:
+def _write_by_copy(model, chunks, version, now, failed) -> list[tuple]:
     """PostgreSQL: each chunk goes into a temporary table with COPY, then one UPDATE ... FROM
-    it, which the database carries out while the next chunk is checked; returns the chunks.
+    it, which the database carries out while the next chunk is checked; returns the
+    (row, values) written.
 
     Only the UPDATE runs in a second thread, on the batch's own connection and transaction
     (psycopg's connections may be shared by threads, Django's may not). It just waits for
-    PostgreSQL, so checking and updating run on two cores at once.
+    PostgreSQL, so checking and updating run on two cores at once. Each chunk is written in
+    a savepoint: one the database refuses is written again entry by entry, and the entries
+    it refuses go to `failed`.
     """
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
@@ -254,21 +310,40 @@ def _write_by_copy(model, chunks, version, now) -> list[tuple]:
     update += f" WHERE entry.{pk} = new.{pk}"
     shared = connection.connection
     written = []
+
+    def finish(savepoint, chunk, updating):
+        try:
+            _wait_for(updating)
+        except REFUSED:
+            transaction.savepoint_rollback(savepoint)
+            return _write_one_by_one(model, chunk, version, now, failed)
+        transaction.savepoint_commit(savepoint)
+        return chunk
+
     with connection.cursor() as cursor, ThreadPoolExecutor(max_workers=1) as updater:
         cursor.execute(
             f"CREATE TEMPORARY TABLE {scratch} AS "  # noqa: S608
             f"SELECT {pk}, {', '.join(columns)} FROM {table} WITH NO DATA"
         )
-        updating = None
+        writing = None
         for chunk in chunks:  # each one is checked here, while the last one is written
-            _wait_for(updating)
-            cursor.execute(f"TRUNCATE {scratch}")
-            with cursor.copy(f"COPY {scratch} FROM STDIN") as copy:
-                for row in chunk:
-                    copy.write_row(row)
-            updating = updater.submit(_execute, shared, update, [now, version.pk])
-            written += chunk
-        _wait_for(updating)
+            if writing:
+                written += finish(*writing)
+            savepoint = transaction.savepoint_create()
+            try:
+                with connection.wrap_database_errors:
+                    cursor.execute(f"TRUNCATE {scratch}")
+                    with cursor.copy(f"COPY {scratch} FROM STDIN") as copy:
+                        for row, values in chunk:
+                            copy.write_row(_stored(row, values))
+            except REFUSED:
+                transaction.savepoint_rollback(savepoint)
+                written += _write_one_by_one(model, chunk, version, now, failed)
+                writing = None
+                continue
+            writing = savepoint, chunk, updater.submit(_execute, shared, update, [now, version.pk])
+        if writing:
+            written += finish(*writing)
         # Dropped here rather than on commit: the batch may be in a larger transaction.
         cursor.execute(f"DROP TABLE {scratch}")
     return written
@@ -286,21 +361,56 @@ def _wait_for(updating: Future | None) -> None:
             updating.result()
 
 
-def _write_by_executemany(model, chunks, version, now) -> list[tuple]:
-    """Any database: one UPDATE per entry, prepared once per chunk (SQLite in development
-    and tests); returns the chunks."""
+def _update_one(model) -> str:
     table = connection.ops.quote_name(model._meta.db_table)
     pk = connection.ops.quote_name(model._meta.pk.column)
     assignments = _assignments(model, ["%s"] * len(RESULT_FIELDS))
-    update = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
+    return f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
+
+
+def _parameters(model, chunk, version, now) -> list[tuple]:
+    """_update_one's parameters, per entry of the chunk."""
     checked_at = model._meta.get_field("checked_at").get_db_prep_save(now, connection)
+    stored = (_stored(row, values) for row, values in chunk)
+    return [(*row[1:], checked_at, version.pk, row[0]) for row in stored]
+
+
+def _write_by_executemany(model, chunks, version, now, failed) -> list[tuple]:
+    """Any database: one UPDATE per entry, prepared once per chunk (SQLite in development
+    and tests), in a savepoint as _write_by_copy's chunks are; returns the (row, values)
+    written."""
+    update = _update_one(model)
     written = []
     with connection.cursor() as cursor:
         for chunk in chunks:
-            cursor.executemany(
-                update, [(*row[1:], checked_at, version.pk, row[0]) for row in chunk]
-            )
-            written += chunk
+            savepoint = transaction.savepoint_create()
+            try:
+                cursor.executemany(update, _parameters(model, chunk, version, now))
+            except REFUSED:
+                transaction.savepoint_rollback(savepoint)
+                written += _write_one_by_one(model, chunk, version, now, failed)
+            else:
+                transaction.savepoint_commit(savepoint)
+                written += chunk
+    return written
+
+
+def _write_one_by_one(model, chunk, version, now, failed) -> list[tuple]:
+    """A chunk the database refused, each entry in its own savepoint: those it refuses go
+    to `failed`; returns the others."""
+    update = _update_one(model)
+    written = []
+    with connection.cursor() as cursor:
+        for entry, parameters in zip(chunk, _parameters(model, chunk, version, now), strict=True):
+            savepoint = transaction.savepoint_create()
+            try:
+                cursor.execute(update, parameters)
+            except REFUSED as error:
+                transaction.savepoint_rollback(savepoint)
+                failed.append((entry[0].pk, error))
+            else:
+                transaction.savepoint_commit(savepoint)
+                written.append(entry)
     return written
 
 

@@ -48,11 +48,6 @@ def day_of(moment: datetime) -> date:
     return timezone.localtime(moment, timezone.get_default_timezone()).date()
 
 
-def split(flat: str) -> list[str]:
-    """ ",a,b," (as AlignedEntry stores told keys and hit phrases) -> ["a", "b"]."""
-    return [part for part in flat.split(",") if part]
-
-
 class Deltas:
     """What a set of conversations adds to (or, with sign -1, takes from) the summaries."""
 
@@ -62,8 +57,8 @@ class Deltas:
 
     def add_check(self, day, rep_id, score, told_keys, hit_phrases, sign=1):
         keys = [(ALL, "")]
-        keys += [(PILLAR, key) for key in split(told_keys)]
-        keys += [(HIT, phrase) for phrase in split(hit_phrases)]
+        keys += [(PILLAR, key) for key in told_keys]
+        keys += [(HIT, phrase) for phrase in hit_phrases]
         for kind, key in keys:
             counts = self.conversations[(day, rep_id, kind, key)]
             counts[0] += sign
@@ -317,14 +312,14 @@ _REBUILD_IN_SQL = [
        SELECT (c.occurred_at AT TIME ZONE %(zone)s)::date, c.rep_id, 'pillar', k.key,
               count(*), count(c.score), coalesce(sum(c.score), 0)
        FROM stories_conversation c
-       CROSS JOIN LATERAL unnest(string_to_array(trim(both ',' from c.told_keys), ',')) k(key)
-       WHERE k.key <> '' GROUP BY 1, 2, 4""",
+       CROSS JOIN LATERAL jsonb_array_elements_text(c.told_keys) k(key)
+       GROUP BY 1, 2, 4""",
     """INSERT INTO stories_conversationrollup (day, rep_id, kind, key, entries, scored, score_sum)
        SELECT (c.occurred_at AT TIME ZONE %(zone)s)::date, c.rep_id, 'hit', k.key,
               count(*), count(c.score), coalesce(sum(c.score), 0)
        FROM stories_conversation c
-       CROSS JOIN LATERAL unnest(string_to_array(trim(both ',' from c.hit_phrases), ',')) k(key)
-       WHERE k.key <> '' GROUP BY 1, 2, 4""",
+       CROSS JOIN LATERAL jsonb_array_elements_text(c.hit_phrases) k(key)
+       GROUP BY 1, 2, 4""",
     """INSERT INTO stories_companyrollup (day, kind, key, entries, scored, score_sum)
        SELECT day, kind, key, sum(entries), sum(scored), sum(score_sum)
        FROM stories_conversationrollup GROUP BY 1, 2, 3""",

@@ -3,7 +3,7 @@
 import json
 from contextlib import contextmanager
 
-from django.db import connection
+from django.db import connection, models
 
 from stories.models import Conversation
 
@@ -121,7 +121,9 @@ class CopyWriter:
             cols = ", ".join(map(quote, (field.m2m_column_name(), field.m2m_reverse_name())))
             self.link_sql[name] = f"COPY {quote(through_table)} ({cols}) FROM STDIN"
         self.json_columns = [
-            i for i, name in enumerate(CONVERSATION_FIELDS) if name.endswith("report")
+            i
+            for i, name in enumerate(CONVERSATION_FIELDS)
+            if isinstance(meta.get_field(name.removesuffix("_id")), models.JSONField)
         ]
 
     def allocate(self, count: int) -> list[int]:

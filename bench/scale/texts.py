@@ -27,7 +27,7 @@ from bench.scale.vocabulary import (
 )
 from plumbline.consistency import check
 from plumbline.models import PlumbLineVersion
-from stories.models.entries import flatten
+from stories.models import AlignedEntry
 
 GUARDRAIL_SHARE = 0.15  # entries with a guardrail phrase in them
 
@@ -147,13 +147,13 @@ def checked(text: str, version: PlumbLineVersion, spec, tagged, now) -> tuple:
 
     (check_report, score, band, checked_at, checked_version_id, told_keys, hit_phrases)
     """
-    report = check(text, spec, tagged)
+    values = AlignedEntry.report_values(check(text, spec, tagged))
     return (
-        report.to_dict(),
-        report.score,
-        report.band,
+        values["check_report"],
+        values["score"],
+        values["band"],
         now,
         version.pk,
-        flatten(report.evidence),
-        flatten(hit.phrase.casefold() for hit in report.guardrail_hits),
+        values["told_keys"],
+        values["hit_phrases"],
     )

@@ -1,7 +1,7 @@
 """The stories app's models, one module per topic."""
 
 from stories.models.entries import AlignedEntry, Band
-from stories.models.reviews import Notification, RecheckRun, Review
+from stories.models.reviews import Notification, RecheckFailure, RecheckRun, Review
 from stories.models.rollups import (
     CompanyRollup,
     ConversationRollup,
@@ -38,6 +38,7 @@ __all__ = [
     "Generation",
     "IllegalTransition",
     "Notification",
+    "RecheckFailure",
     "RecheckRun",
     "Review",
     "Story",

@@ -1,6 +1,7 @@
 """What every entry held against the plumb line shares: stories and conversations alike."""
 
 from django.db import models
+from django.db.models import Lookup
 from django.utils import timezone
 
 from plumbline.consistency import Report, check
@@ -13,10 +14,27 @@ class Band(models.TextChoices):
     OFF_MESSAGE = "off_message", "Off message"
 
 
-def flatten(values) -> str:
-    """ ",a,b," for a `contains=",a,"` lookup; "" when there is nothing."""
-    unique = sorted(set(values))
-    return f",{','.join(unique)}," if unique else ""
+class TermList(models.JSONField):
+    """A sorted list of distinct strings, stored as JSON: `field__includes="x"` finds the
+    rows whose list holds "x", on PostgreSQL and on SQLite alike."""
+
+
+@TermList.register_lookup
+class Includes(Lookup):
+    lookup_name = "includes"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        # JSON containment (`contains`) is PostgreSQL's; SQLite reads the list as a table.
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        sql = f"EXISTS (SELECT 1 FROM json_each({lhs}) AS item WHERE item.value = {rhs})"  # noqa: S608
+        return sql, (*lhs_params, *rhs_params)
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} @> jsonb_build_array({rhs}::text)", (*lhs_params, *rhs_params)
 
 
 class AlignedEntry(models.Model):
@@ -38,20 +56,14 @@ class AlignedEntry(models.Model):
     previous_report = models.JSONField(default=dict, blank=True, editable=False)
     previous_score = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     previous_band = models.CharField(max_length=20, choices=Band.choices, blank=True)
-    # Flattened from the report for the dashboard's counts, as ",key,key," so that one
-    # `contains` query per pillar (or guardrail phrase) works on every database.
-    told_keys = models.CharField(max_length=2000, blank=True, editable=False)
-    hit_phrases = models.CharField(max_length=4000, blank=True, editable=False)
+    # From the report, for the dashboard's counts: the pillars told and the guardrail phrases
+    # hit (case-folded), each as a list, however many and whatever characters they hold.
+    told_keys = TermList(default=list, blank=True, editable=False)
+    hit_phrases = TermList(default=list, blank=True, editable=False)
 
-    CHECK_FIELDS = (
-        "check_report",
-        "score",
-        "band",
-        "checked_at",
-        "checked_version",
-        "told_keys",
-        "hit_phrases",
-    )
+    # What report_values gives, then when and against which version it was checked.
+    REPORT_FIELDS = ("check_report", "score", "band", "told_keys", "hit_phrases")
+    CHECK_FIELDS = (*REPORT_FIELDS, "checked_at", "checked_version")
 
     class Meta:
         abstract = True
@@ -63,14 +75,23 @@ class AlignedEntry(models.Model):
         """Check the entry's text and store the report on the instance (not saved here)."""
         version = version or self.plumbline_version
         report = check(self.text_for_check(), version.cached_spec(), tagged_keys)
-        self.check_report = report.to_dict()
-        self.score = report.score
-        self.band = report.band
+        for name, value in self.report_values(report).items():
+            setattr(self, name, value)
         self.checked_at = timezone.now()
         self.checked_version = version
-        self.told_keys = flatten(report.evidence)
-        self.hit_phrases = flatten(hit.phrase.casefold() for hit in report.guardrail_hits)
         return report
+
+    @staticmethod
+    def report_values(report: Report) -> dict:
+        """What an entry stores of a check report (REPORT_FIELDS): the one place that says
+        it, for run_check, the re-check's bulk writes and the load-test seeder."""
+        return {
+            "check_report": report.to_dict(),
+            "score": report.score,
+            "band": report.band,
+            "told_keys": sorted(report.evidence),
+            "hit_phrases": sorted({hit.phrase.casefold() for hit in report.guardrail_hits}),
+        }
 
     def checked_values(self) -> dict:
         """The stored check, ready for `queryset.update(**...)`."""

@@ -8,6 +8,11 @@ from plumbline.models import PlumbLineVersion
 from stories.models.sales import Conversation
 from stories.models.stories import Story
 
+# A row about a story or a conversation: exactly one of the two.
+OF_ONE_ENTRY = (Q(story__isnull=False) & Q(conversation__isnull=True)) | (
+    Q(story__isnull=True) & Q(conversation__isnull=False)
+)
+
 
 # Choices live at module level so that the models' Meta constraints can take their
 # values (a nested class cannot see its model's namespace); use them as Model.Name.
@@ -42,8 +47,7 @@ class Review(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(story__isnull=False) & Q(conversation__isnull=True))
-                | (Q(story__isnull=True) & Q(conversation__isnull=False)),
+                condition=OF_ONE_ENTRY,
                 name="review_of_exactly_one_entry",
             ),
             models.CheckConstraint(
@@ -124,3 +128,40 @@ class RecheckRun(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total else round(100 * self.done / self.total)
+
+
+class RecheckFailure(models.Model):
+    """An entry a run could not re-check, and why: it keeps its earlier check, and the run
+    goes on without it."""
+
+    run = models.ForeignKey(RecheckRun, on_delete=models.CASCADE, related_name="failures")
+    story = models.ForeignKey(
+        Story, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.TextField()
+    failed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=OF_ONE_ENTRY,
+                name="recheck_failure_of_exactly_one_entry",
+            ),
+            # Also the index of "the run's failed stories" that each batch passes over.
+            models.UniqueConstraint(fields=["run", "story"], name="recheck_failure_story_once"),
+            # And of its failed conversations.
+            models.UniqueConstraint(
+                fields=["run", "conversation"], name="recheck_failure_conversation_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.entry} not re-checked: {self.reason}"
+
+    @property
+    def entry(self):
+        return self.story or self.conversation

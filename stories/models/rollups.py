@@ -9,7 +9,13 @@ days the dashboard's date filters name.
 from django.conf import settings
 from django.db import models
 
+from plumbline.models import Guardrail, Pillar
 from stories.models.stories import Story
+
+# A pillar key, or a guardrail phrase case-folded. Phrases are measured folded now; those
+# published before were measured as written, and folding makes a text at most three times
+# as long (one character folds to at most three), so there is room for three times the limit.
+KEY_MAX_LENGTH = max(Pillar._meta.get_field("key").max_length, 3 * Guardrail.PHRASE_MAX_LENGTH)
 
 
 class Counts(models.Model):
@@ -28,7 +34,7 @@ class Counts(models.Model):
 
     day = models.DateField()
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    key = models.CharField(max_length=120, blank=True)
+    key = models.CharField(max_length=KEY_MAX_LENGTH, blank=True)
     # Plain integers, no CHECK >= 0: changes are added as signed increments in one upsert.
     entries = models.IntegerField()
     scored = models.IntegerField()

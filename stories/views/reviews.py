@@ -190,6 +190,8 @@ def recheck_status(request):
             worse_conversations=recheck.drift(Conversation, run.version).select_related(
                 "client", "rep"
             )[:50],
+            failure_count=run.failures.count(),
+            failures=run.failures.select_related("story", "conversation__client")[:50],
         )
     return render(request, "stories/recheck_status.html", context)
 

@@ -206,6 +206,11 @@ class TestValidate:
                 "guardrails[0].phrase: must be at most 120 characters (is 121)",
             ),
             (
+                [(("guardrails", 0, "phrase"), "ß" * 61)],
+                "guardrails[0].phrase: must be at most 120 characters once case is ignored, "
+                "counting “ß” as “ss” (it has 122)",
+            ),
+            (
                 [(("guardrails", 1, "phrase"), "DISCOUNT")],
                 'guardrails[1].phrase: duplicate "DISCOUNT"',
             ),
@@ -239,6 +244,7 @@ class TestValidate:
                 (("pillars", 0, "key"), "k" * 60),
                 (("pillars", 0, "title"), "t" * 120),
                 (("guardrails", 0, "phrase"), "p" * 120),
+                (("guardrails", 1, "phrase"), "ß" * 60),
                 (("guardrails", 0, "preferred"), "p" * 200),
                 (("guardrails", 0, "reason"), "r" * 300),
             )

@@ -135,6 +135,23 @@ class TestDrafting:
         assert "Select a valid choice" in response.content.decode()
         assert not Guardrail.objects.filter(phrase="steal").exists()
 
+    def test_a_phrase_is_measured_as_the_dashboard_stores_it_case_folded(
+        self, client_for, cast, version
+    ):
+        # "ß" folds to "ss": 61 of them are 122 characters in the dashboard's summaries.
+        draft = make_draft(by=cast.manager)
+        client = client_for(cast.manager)
+        post = {"preferred": "x", "severity": "warning", "revision": draft.revision}
+        response = client.post("/plumb-line/draft/guardrails/new/", {**post, "phrase": "ß" * 61})
+        assert response.status_code == 200
+        assert "at most 120 characters" in response.content.decode()
+        assert "(it has 122)" in response.content.decode()
+        assert not Guardrail.objects.filter(version=draft, phrase__startswith="ß").exists()
+
+        response = client.post("/plumb-line/draft/guardrails/new/", {**post, "phrase": "ß" * 60})
+        assert response.status_code == 302
+        assert Guardrail.objects.get(version=draft, phrase__startswith="ß").phrase == "ß" * 60
+
     def test_tampered_revision_is_a_form_error(self, client_for, cast, version):
         make_draft(by=cast.manager)
         response = client_for(cast.manager).post(
@@ -185,6 +202,20 @@ class TestDrafting:
         assert "Add at least one pillar." in response.content.decode()
         draft.refresh_from_db()
         assert draft.is_draft
+
+    def test_a_draft_phrase_too_long_once_case_folded_is_not_published(
+        self, client_for, cast, version
+    ):
+        # A draft written before phrases were measured folded can still hold one.
+        draft = make_draft(by=cast.manager, guardrails=[("ß" * 61, "x", "warning")])
+        response = client_for(cast.manager).post(
+            "/plumb-line/draft/publish/", {"revision": draft.revision}
+        )
+        assert response.status_code == 200
+        assert f"Shorten the guardrail “{'ß' * 61}”" in response.content.decode()
+        draft.refresh_from_db()
+        assert draft.is_draft
+        assert PlumbLineVersion.objects.current() == version
 
     def test_discard(self, client_for, cast, version):
         make_draft(by=cast.manager)

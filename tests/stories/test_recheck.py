@@ -19,7 +19,7 @@ from django.utils import timezone
 import stories.models.entries
 from plumbline import services as plumbline_services
 from stories import recheck, rollups, services
-from stories.models import Conversation, RecheckRun, Story
+from stories.models import Conversation, RecheckFailure, RecheckRun, Story
 from tests.plumbline.factories import GUARDRAILS, PILLARS, make_draft, make_published
 from tests.stories.conversation_factories import make_client, make_conversation
 from tests.stories.factories import make_story
@@ -29,6 +29,11 @@ pytestmark = pytest.mark.django_db
 # Version 2 frowns on a phrase every on-message entry here uses: their 100 becomes 75.
 STRICTER = [*GUARDRAILS, ("lifetime savings", "savings for decades", "error")]
 ENTRY_MODELS = (Story, Conversation)
+
+
+class WorkerKilled(BaseException):
+    """The worker's process ending mid-batch, as a signal would end it: nothing an entry
+    did, so not an Exception a batch could put down to one entry."""
 
 
 @pytest.fixture(autouse=True)
@@ -171,7 +176,7 @@ def test_batches_move_every_entry_to_the_new_version_keeping_the_old_check(
             assert entry.score == 75
             assert entry.band == "needs_attention"
             assert entry.check_report["version"] == v2.number
-            assert ",lifetime savings," in entry.hit_phrases
+            assert "lifetime savings" in entry.hit_phrases
 
     # A finished run stays finished.
     assert recheck.recheck_batch(run.pk) == 0
@@ -233,11 +238,11 @@ def test_an_interrupted_batch_is_rolled_back_whole_and_the_run_resumes(
     def dies_on_the_second_call(*args, **kwargs):
         calls.append(args)
         if len(calls) == 2:
-            raise RuntimeError("worker killed")
+            raise WorkerKilled
         return real_check(*args, **kwargs)
 
     monkeypatch.setattr(stories.models.entries, "check", dies_on_the_second_call)
-    with pytest.raises(RuntimeError, match="worker killed"):
+    with pytest.raises(WorkerKilled):
         recheck.recheck_batch(run.pk)
 
     run.refresh_from_db()
@@ -347,6 +352,115 @@ def test_a_run_for_a_superseded_version_does_not_move_entries_back(
     run2.refresh_from_db()
     assert run2.finished_at is not None
     assert run2.done <= run2.total
+
+
+# --- An entry that cannot be re-checked ----------------------------------------------------
+
+
+def refusing(monkeypatch, summary, make_report):
+    """The check as the re-check calls it, except for the conversation called `summary`,
+    whose report becomes make_report(report)."""
+    real_check = stories.models.entries.check
+
+    def check(text, spec, tagged):
+        report = real_check(text, spec, tagged)
+        return make_report(report) if summary in text else report
+
+    monkeypatch.setattr(stories.models.entries, "check", check)
+
+
+def a_score_the_database_refuses(report):
+    report.score = -1  # the score column's CHECK (score >= 0) turns the row down
+    return report
+
+
+def a_checker_error(report):
+    raise ValueError("the checker tripped over this text")
+
+
+@pytest.mark.parametrize(
+    ("make_report", "reason"),
+    [(a_score_the_database_refuses, "score"), (a_checker_error, "tripped over this text")],
+)
+def test_an_entry_that_cannot_be_rechecked_is_recorded_and_the_others_go_on(
+    cast, world, client_for, django_capture_on_commit_callbacks, monkeypatch, make_report, reason
+):
+    monkeypatch.setattr(recheck, "CHUNK_SIZE", 2)
+    bad = world.conversations[1]  # "Talk 1", in the middle of a chunk
+    refusing(monkeypatch, "Talk 1", make_report)
+    v2 = publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    run = RecheckRun.objects.get()
+
+    assert run_to_the_end(run.pk) == 2  # one batch, then the run is complete
+
+    run.refresh_from_db()
+    assert (run.done, run.total) == (world.total, world.total)
+    assert run.finished_at is not None
+    for model in ENTRY_MODELS:
+        for entry in model.objects.all():
+            if entry != bad:
+                assert (entry.checked_version, entry.score) == (v2, 75)
+    bad.refresh_from_db()
+    assert (bad.checked_version, bad.score, bad.previous_score) == (world.v1, 100, None)
+    [failure] = RecheckFailure.objects.all()
+    assert (failure.run, failure.conversation, failure.story) == (run, bad, None)
+    assert reason in failure.reason
+
+    page = client_for(cast.manager).get("/review/recheck/")
+    text = _text(page)
+    assert "1 entry could not be re-checked" in text
+    assert f'href="/review/conversation/{bad.pk}/"' in page.content.decode()
+    assert reason in text
+
+
+def test_an_entry_refused_while_copied_is_recorded_and_its_chunk_written(
+    cast, world, django_capture_on_commit_callbacks, monkeypatch
+):
+    """PostgreSQL's jsonb refuses a NUL character, and says so at the COPY of the chunk
+    rather than at its UPDATE; SQLite keeps it as JSON text, and the entry is re-checked."""
+
+    def with_a_nul(report):
+        report.told_not_tagged.append("\x00")
+        return report
+
+    monkeypatch.setattr(recheck, "CHUNK_SIZE", 2)
+    refusing(monkeypatch, "Talk 1", with_a_nul)
+    v2 = publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    run_to_the_end(RecheckRun.objects.get().pk)
+
+    on_postgresql = connection.vendor == "postgresql"
+    failed = list(RecheckFailure.objects.values_list("conversation", flat=True))
+    assert failed == ([world.conversations[1].pk] if on_postgresql else [])
+    rechecked = Conversation.objects.filter(checked_version=v2).order_by("pk")
+    expected = [c for c in world.conversations if c.pk not in failed]
+    assert list(rechecked) == expected
+    assert Story.objects.filter(checked_version=v2).count() == len(world.stories)
+
+
+def test_a_failed_entry_does_not_hold_up_a_run_that_looks_again_from_the_start(
+    cast, world, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A run that reaches its end looks once more from the start: a failed entry is still
+    pending there, and must not be tried (and counted) again and again."""
+    monkeypatch.setattr(recheck, "BATCH_SIZE", 2)
+    refusing(monkeypatch, "South", a_score_the_database_refuses)
+    publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    run = RecheckRun.objects.get()
+    cursor = recheck.Cursor()
+    while recheck.recheck_batch(run.pk, cursor):
+        pass
+    run.refresh_from_db()
+    assert run.finished_at is not None
+    assert run.done == run.total
+    assert RecheckFailure.objects.get().conversation == world.conversations[-1]
+
+
+def test_the_status_page_without_failures_says_nothing_of_them(
+    cast, world, client_for, django_capture_on_commit_callbacks
+):
+    publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    run_to_the_end(RecheckRun.objects.get().pk)
+    assert "could not be re-checked" not in _text(client_for(cast.manager).get("/review/recheck/"))
 
 
 # --- Drift ----------------------------------------------------------------------------------
@@ -668,11 +782,11 @@ def test_an_interrupted_chunk_rolls_the_whole_batch_back(run, world, monkeypatch
     def dies_in_the_fourth_chunk(*args, **kwargs):
         calls.append(args)
         if len(calls) == 6:
-            raise RuntimeError("worker killed")
+            raise WorkerKilled
         return real_check(*args, **kwargs)
 
     monkeypatch.setattr(stories.models.entries, "check", dies_in_the_fourth_chunk)
-    with pytest.raises(RuntimeError, match="worker killed"):
+    with pytest.raises(WorkerKilled):
         recheck.recheck_batch(run.pk)
 
     run.refresh_from_db()

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from stories import rollups, services
+from stories import dashboard, rollups, services
 from stories.models import (
     CompanyRollup,
     Conversation,
@@ -53,8 +53,10 @@ def recount():
     for c in Conversation.objects.all():
         day = c.occurred_at.astimezone(zone).date()
         keys = [("all", "")]
-        keys += [("pillar", k) for k in c.told_keys.strip(",").split(",") if k]
-        keys += [("hit", h) for h in c.hit_phrases.strip(",").split(",") if h]
+        keys += [("pillar", key) for key in c.report.evidence]
+        keys += [
+            ("hit", phrase) for phrase in {h.phrase.casefold() for h in c.report.guardrail_hits}
+        ]
         for kind, key in keys:
             for row in (("c", day, c.rep_id, kind, key), ("company", day, kind, key)):
                 rows[(*row, "entries")] += 1
@@ -198,3 +200,80 @@ def test_a_deleted_conversation_leaves_no_empty_rows(cast):
     assert not CompanyRollup.objects.exists()
     assert not StoryUseRollup.objects.exists()
     assert not StoryUseTotal.objects.exists()
+
+
+def joined(words: list[str], marks: list[str]) -> str:
+    """The words with the marks between them, whitespace collapsed as the editor does."""
+    text = "".join(word + mark for word, mark in zip(words, marks, strict=False)) + words[-1]
+    return " ".join(text.split())
+
+
+# Guardrail terms as people write them: words with commas, quotes and semicolons between.
+term = st.builds(
+    joined,
+    st.lists(
+        st.sampled_from(["cheap", "fast", "Best", "price", "deal", "o'clock"]),
+        min_size=1,
+        max_size=3,
+    ),
+    st.lists(st.sampled_from([" ", ", ", ",", "; ", ";", ' "', '" ', "' ", " - "]), max_size=2),
+)
+
+
+class GuardrailCountsEqualARecount(TestCase):
+    """The dashboard's guardrail table, stories and conversations, against a count of the
+    check reports themselves: terms are never cut at a comma or mistaken for another."""
+
+    def setUp(self):
+        self.manager = UserFactory(username="boss", is_staff=True, is_superuser=True)
+        self.rep = UserFactory(username="seller")
+        team = TeamFactory(name="Sellers", function=Team.Function.SALES)
+        MembershipFactory(user=self.rep, team=team, role=Membership.Role.MEMBER)
+        self.client_record = make_client(self.rep)
+
+    @settings(
+        max_examples=25,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    @given(
+        st.lists(term, min_size=1, max_size=4, unique_by=str.casefold),
+        st.lists(st.lists(st.integers(0, 3), max_size=3), min_size=1, max_size=4),
+        st.lists(st.lists(st.integers(0, 3), max_size=3), max_size=2),
+    )
+    def test_guardrail_counts_equal_a_recount(self, terms, said, written):
+        version = make_published(
+            by=self.manager, guardrails=[(t, "say it with value", "warning") for t in terms]
+        )
+
+        def text(picks):
+            return " ".join(f"They said {terms[i % len(terms)]} today." for i in picks) or "Hello."
+
+        for picks in said:
+            make_conversation(
+                rep=self.rep, client=self.client_record, version=version, notes=text(picks)
+            )
+        for picks in written:
+            make_story(
+                author=self.manager,
+                version=version,
+                status=Story.Status.PUBLISHED,
+                body=text(picks),
+                reason="Published for the count.",
+            )
+
+        expected = Counter()
+        for side, model in (
+            ("stories", Story.objects.live()),
+            ("conversations", Conversation.objects),
+        ):
+            for entry in model.all():
+                for phrase in {hit.phrase.casefold() for hit in entry.report.guardrail_hits}:
+                    expected[(phrase, side)] += 1
+        filters = dashboard.DashboardFilters.default()
+        shown = Counter()
+        for row in dashboard.guardrail_hits(self.manager, filters, version, limit=None):
+            shown[(row["phrase"].casefold(), "stories")] += row["stories"]
+            shown[(row["phrase"].casefold(), "conversations")] += row["conversations"]
+        assert +shown == +expected
+        assert summaries() == recount()
