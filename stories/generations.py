@@ -7,8 +7,6 @@ query per request, which every process shares with every other: no process can m
 change another one made.
 
 - FIGURES: the dashboard's figures. Entries, the re-check, teams, memberships and names.
-- CHOICES: what the list filters offer. People and their teams, the current plumb line's
-  pillars, TCO topics and audiences.
 
 The number moves on when the writer's transaction commits, not inside it: one row updated
 by every writer would otherwise make them wait for each other.
@@ -22,7 +20,6 @@ from django.db.models import F
 from stories.models import Generation
 
 FIGURES = "figures"
-CHOICES = "choices"
 
 
 def _bump(name: str) -> None:
@@ -36,12 +33,7 @@ def changed(*names: str) -> None:
         transaction.on_commit(partial(_bump, name))
 
 
-def choices_changed(*args, **kwargs) -> None:
-    """A signal receiver (and on_publish hook): what the filters offer changed."""
-    changed(CHOICES)
-
-
 def numbers() -> dict[str, int]:
     """Every kind's current number (0 for a kind never changed), in one query."""
     found = dict(Generation.objects.values_list("name", "number"))
-    return {name: found.get(name, 0) for name in (FIGURES, CHOICES)}
+    return {name: found.get(name, 0) for name in (FIGURES,)}

@@ -57,10 +57,7 @@ CHUNK_SIZE = 1000
 STALLED_AFTER = timedelta(minutes=2)
 ENTRY_MODELS = (Story, Conversation)
 # What each model's text_for_check joins: all that a check reads from the entry itself.
-TEXT_FIELDS = {
-    Story: ("title", "summary", "body", "offer"),
-    Conversation: ("summary", "notes", "client_goals", "risks", "outcome", "next_step"),
-}
+TEXT_FIELDS = {model: model.CHECKED_FIELDS for model in ENTRY_MODELS}
 # What stories.rollups counts a conversation by, read before its check is replaced.
 SUMMARY_FIELDS = ("occurred_at", "rep_id", "score", "told_keys", "hit_phrases")
 # Written per entry, after its primary key; checked_at and checked_version are the batch's.

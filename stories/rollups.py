@@ -274,7 +274,7 @@ def people_changed(sender, update_fields=None, **kwargs) -> None:
     whom the filters offer."""
     if update_fields and set(update_fields) <= {"last_login"}:
         return  # every sign-in saves the user; nothing on the dashboard changes
-    generations.changed(generations.FIGURES, generations.CHOICES)
+    generations.changed(generations.FIGURES)
 
 
 # --- Recount -------------------------------------------------------------------------------
