@@ -21,7 +21,7 @@ from plumbline.forms import CompareForm
 from stories.filters import ClientFilter, ConversationFilter, QueueFilter, StoryFilter
 from stories.models import Story
 from stories.views.dashboard import EXPORTS, DashboardFilterForm
-from teams.forms import PersonFilterForm
+from teams.filters import PersonFilter
 from teams.models import User
 from tests.conftest import build_cast
 from tests.plumbline.factories import make_published
@@ -64,7 +64,7 @@ FILTERS = {  # a FilterSet or a form of each page's filters
     "/clients/": ClientFilter,
     "/review/": QueueFilter,
     "/dashboard/": DashboardFilterForm,
-    "/people/": PersonFilterForm,
+    "/people/": PersonFilter,
     "/plumb-line/compare/": CompareForm,
 }
 ROLES = ["manager", "sales_lead", "rep"]
