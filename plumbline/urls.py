@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView, redirect_to_login
 from django.urls import include, path
+from django.views.decorators.http import require_safe
 
 from plumbline import views
 from stories.urls import home_patterns
@@ -15,6 +16,7 @@ from teams.forms import SignInForm
 
 
 @login_not_required
+@require_safe
 def admin_login(request):
     """One sign-in page for everyone, throttled by axes: the admin's goes there too."""
     return redirect_to_login(request.GET.get("next", "/admin/"))

@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonRespo
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from plumbline import interchange, services
 from plumbline.consistency import (
@@ -48,7 +48,7 @@ STALE = (
 
 @login_not_required
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     """200 when the database answers on a fresh connection and a task worker beat lately;
     503 otherwise. A site that never ran a worker says so, failing only when
@@ -104,6 +104,7 @@ def with_draft(view):
 # --- Reading -----------------------------------------------------------------------------
 
 
+@require_safe
 @require(may_view_plumbline)
 def current(request):
     version = _with_parts(PlumbLineVersion.objects.filter(is_current=True)).first()
@@ -120,6 +121,7 @@ def current(request):
     )
 
 
+@require_safe
 @require(may_view_plumbline)
 def version_detail(request, number):
     version = get_version_for(request.user, number)
@@ -133,6 +135,7 @@ def version_detail(request, number):
     )
 
 
+@require_safe
 @require(may_view_plumbline)
 def history(request):
     versions = list(PlumbLineVersion.objects.published().select_related("published_by"))
@@ -149,6 +152,7 @@ def history(request):
     )
 
 
+@require_safe
 @require(may_view_plumbline)
 def compare(request):
     visible = PlumbLineVersion.objects.all()
@@ -173,6 +177,7 @@ def compare(request):
 # --- Drafting ----------------------------------------------------------------------------
 
 
+@require_safe
 @require(may_edit_plumbline)
 @with_draft
 def draft(request, version):
@@ -339,6 +344,7 @@ def draft_discard(request, version):
 # --- Import and export --------------------------------------------------------------------
 
 
+@require_safe
 @require(may_edit_plumbline)
 def version_export(request, number):
     version = get_version_for(request.user, number)
@@ -399,6 +405,7 @@ def check_text(request):
     )
 
 
+@require_safe
 @require(may_view_plumbline)
 def score_help(request):
     source = Path(settings.BASE_DIR, "docs", "how-the-score-works.md").read_text(encoding="utf-8")

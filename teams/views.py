@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from teams import services
 from teams.filters import PersonFilter
@@ -10,6 +10,7 @@ from teams.models import Membership, User
 from teams.permissions import may_manage_people, require
 
 
+@require_safe
 @require(may_manage_people)
 def person_list(request):
     people = User.objects.prefetch_related("memberships__team").order_by(

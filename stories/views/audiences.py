@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_safe
 
 from stories.forms import AudienceForm
 from stories.models import Audience
@@ -8,6 +9,7 @@ from stories.permissions import may_manage_audiences, may_write_stories
 from teams.permissions import require
 
 
+@require_safe
 @require(may_write_stories)
 def audience_list(request):
     audiences = Audience.objects.annotate(story_count=Count("stories")).order_by("name")

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from stories import services
 from stories.filters import ClientFilter
@@ -29,6 +29,7 @@ TIMELINE_SIZE = 20
 STORIES_HEARD = 20
 
 
+@require_safe
 @sales_only
 def client_list(request):
     user = request.user
@@ -58,8 +59,8 @@ def client_list(request):
     )
 
 
+@require_safe
 @sales_only
-@require_GET
 def client_search(request):
     """Type-ahead for the conversation form: the first matching clients as <option>s."""
     q = request.GET.get("q", "").strip()[:100]
@@ -110,6 +111,7 @@ def _similar_clients(user, name: str) -> list[Client]:
     return list(visible_clients(user).filter(match).order_by("name")[:5])
 
 
+@require_safe
 @sales_only
 def client_detail(request, pk):
     user = request.user
@@ -177,8 +179,8 @@ def contact_edit(request, pk, contact_pk=None):
     )
 
 
+@require_safe
 @sales_only
-@require_GET
 def contact_options(request):
     """The contact checkboxes for the client chosen in the conversation form (?client=ID)."""
     client_id = request.GET.get("client", "")

@@ -8,7 +8,7 @@ from django.db.models import Prefetch
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from plumbline.models import Pillar, PlumbLineVersion
 from stories import services
@@ -42,6 +42,7 @@ def with_tags(conversations):
     )
 
 
+@require_safe
 @sales_only
 def conversation_list(request):
     user = request.user
@@ -132,6 +133,7 @@ def conversation_check(request):
     return live_check_response(request, Conversation.CHECKED_FIELDS)
 
 
+@require_safe
 @sales_only
 def conversation_detail(request, pk):
     conversations = with_tags(Conversation.objects.all()).prefetch_related(
@@ -226,8 +228,8 @@ def conversation_delete(request, pk):
     )
 
 
+@require_safe
 @require(may_log_conversations, hide=True)
-@require_GET
 def story_options(request):
     """Type-ahead for the conversation form's stories: the ticked ones (?stories_used=ID,
     kept ticked), then the first published stories whose title holds ?q=."""

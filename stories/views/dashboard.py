@@ -20,6 +20,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from plumbline.models import PlumbLineVersion
 from stories import dashboard as figures
@@ -377,6 +378,7 @@ def _figures_context(user, filters, version, export_query) -> dict:
     }
 
 
+@require_safe
 @require(may_see_dashboard)
 def dashboard(request):
     numbers = generations.numbers()
@@ -500,6 +502,7 @@ EXPORTS = {
 }
 
 
+@require_safe
 @require(may_see_dashboard)
 def dashboard_export(request, table):
     if table not in EXPORTS:

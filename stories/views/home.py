@@ -1,10 +1,12 @@
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from stories.models import Conversation, Notification, Review, Story
 from stories.permissions import may_write_stories
 from teams.permissions import is_admin, is_manager, is_marketing, is_sales
 
 
+@require_safe
 def home(request):
     """My work: my drafts, what is waiting for review, my stories past their review-by date."""
     user = request.user

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from plumbline.models import PlumbLineVersion
 from stories import recheck, services
@@ -46,6 +46,7 @@ def _queue_filters(request) -> QueueFilter:
     )
 
 
+@require_safe
 @require(may_review)
 def queue(request):
     version = _current_version()
@@ -69,6 +70,7 @@ def queue(request):
     )
 
 
+@require_safe
 @require(may_review)
 def queue_export(request):
     version = _current_version()
@@ -99,6 +101,7 @@ def _when(entry):
     return entry.occurred_at
 
 
+@require_safe
 @require(may_review)
 def verdicts_export(request):
     reviews = Review.objects.select_related(
@@ -175,6 +178,7 @@ def _author(entry):
     return entry.author if isinstance(entry, Story) else entry.rep
 
 
+@require_safe
 @require(may_follow_rechecks)
 def recheck_status(request):
     runs = list(RecheckRun.objects.select_related("version")[:5])

@@ -4,7 +4,7 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from plumbline.diff import text_diff
 from plumbline.models import Pillar, PlumbLineVersion
@@ -54,6 +54,7 @@ def _content(form) -> services.StoryContent:
     )
 
 
+@require_safe
 @require(may_use_library)
 def library(request):
     user = request.user
@@ -102,6 +103,7 @@ def story_create(request):
     )
 
 
+@require_safe
 def story_detail(request, pk):
     user = request.user
     uses = StoryUseTotal.objects.filter(story=OuterRef("pk")).values("uses")
@@ -280,6 +282,7 @@ def story_revise(request, pk):
     return redirect("stories:story_edit", pk=draft.pk)
 
 
+@require_safe
 def story_revisions(request, pk):
     story = get_story_for(request.user, pk)
     revisions = list(story.revisions.select_related("saved_by"))
