@@ -56,7 +56,7 @@ BATCH_SIZE = 8000
 CHUNK_SIZE = 1000
 STALLED_AFTER = timedelta(minutes=2)
 ENTRY_MODELS = (Story, Conversation)
-# What each model's text_for_check joins: all that a check reads from the entry itself.
+# What each model's joined_text joins: all that a check reads from the entry itself.
 TEXT_FIELDS = {model: model.CHECKED_FIELDS for model in ENTRY_MODELS}
 # What stories.rollups counts a conversation by, read before its check is replaced.
 SUMMARY_FIELDS = ("occurred_at", "rep_id", "score", "told_keys", "hit_phrases")
@@ -194,7 +194,7 @@ def _recheck_entries(model, run, *, after: int, limit: int, now) -> tuple[int, i
     def checked(row):
         try:
             # text_for_check reads only TEXT_FIELDS, so it joins the row's texts the same way.
-            report = entries.check(model.text_for_check(row), spec, tagged[row.pk])
+            report = entries.check(model.joined_text(row), spec, tagged[row.pk])
         except Exception as error:  # whatever it is, it is this entry's, not the batch's
             failed.append((row.pk, error))
             return None

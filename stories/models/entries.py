@@ -68,8 +68,18 @@ class AlignedEntry(models.Model):
     class Meta:
         abstract = True
 
+    # The texts the check reads, in the order it joins them (each model names its own).
+    CHECKED_FIELDS: tuple[str, ...] = ()
+
+    @classmethod
+    def joined_text(cls, entry) -> str:
+        """The CHECKED_FIELDS of `entry` joined: an instance, or a row of their values (the
+        re-check reads rows, not instances)."""
+        parts = (getattr(entry, name) for name in cls.CHECKED_FIELDS)
+        return "\n\n".join(part for part in parts if part)
+
     def text_for_check(self) -> str:
-        raise NotImplementedError
+        return self.joined_text(self)
 
     def run_check(self, tagged_keys, version: PlumbLineVersion | None = None) -> Report:
         """Check the entry's text and store the report on the instance (not saved here)."""

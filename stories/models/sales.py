@@ -190,7 +190,3 @@ class Conversation(AlignedEntry):
 
     def get_absolute_url(self):
         return reverse("stories:conversation_detail", args=[self.pk])
-
-    def text_for_check(self) -> str:
-        parts = (getattr(self, name) for name in Conversation.CHECKED_FIELDS)
-        return "\n\n".join(part for part in parts if part)

@@ -179,10 +179,6 @@ class Story(AlignedEntry):
     def get_absolute_url(self):
         return reverse("stories:story_detail", args=[self.pk])
 
-    def text_for_check(self) -> str:
-        parts = (getattr(self, name) for name in Story.CHECKED_FIELDS)
-        return "\n\n".join(part for part in parts if part)
-
     @property
     def needs_publish_reason(self) -> bool:
         """Scoring off message, it is published only with a written reason."""

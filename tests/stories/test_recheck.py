@@ -705,7 +705,7 @@ def test_the_text_fields_are_all_a_check_reads(world, model):
     for entry in model.objects.all():
         fields = recheck.TEXT_FIELDS[model]
         row = namedtuple("Row", fields)(*(getattr(entry, name) for name in fields))
-        assert model.text_for_check(row) == entry.text_for_check()
+        assert model.joined_text(row) == entry.text_for_check()
 
 
 def test_every_entry_gets_what_run_check_would_store(run, monkeypatch, copied):
