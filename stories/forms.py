@@ -59,27 +59,11 @@ class PillarChoiceField(IdsChoiceField):
         return pillar.title
 
 
-class StoryForm(forms.ModelForm):
-    pillars = PillarChoiceField(
-        queryset=Pillar.objects.none(),
-        label="Pillars this story tells",
-        error_messages={"required": "Tag at least one pillar."},
-    )
-    audiences = IdsChoiceField(
-        queryset=Audience.objects.all(),
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one audience."},
-    )
-    lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+class EntryForm(forms.ModelForm):
+    """What the story and conversation forms share: the pillars of the version the entry is
+    written under, and the lock_version that keeps two editors from overwriting each other."""
 
-    class Meta:
-        model = Story
-        fields = ["title", "summary", "body", "offer", "channel", "audiences", "pillars"]
-        widgets = {
-            "summary": forms.Textarea(attrs={"rows": 2}),
-            "body": forms.Textarea(attrs={"rows": 14}),
-            "offer": forms.Textarea(attrs={"rows": 2}),
-        }
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
     def __init__(self, *args, version, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,6 +74,28 @@ class StoryForm(forms.ModelForm):
             # Tags follow their pillar's key onto the version the entry is edited under.
             keys = [p.key for p in self.instance.pillars.all()]
             self.initial["pillars"] = [p.pk for p in version.pillars.all() if p.key in keys]
+
+
+class StoryForm(EntryForm):
+    pillars = PillarChoiceField(
+        queryset=Pillar.objects.none(),
+        label="Pillars this story tells",
+        error_messages={"required": "Tag at least one pillar."},
+    )
+    audiences = IdsChoiceField(
+        queryset=Audience.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one audience."},
+    )
+
+    class Meta:
+        model = Story
+        fields = ["title", "summary", "body", "offer", "channel", "audiences", "pillars"]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 2}),
+            "body": forms.Textarea(attrs={"rows": 14}),
+            "offer": forms.Textarea(attrs={"rows": 2}),
+        }
 
 
 class PublishForm(forms.Form):
@@ -151,7 +157,7 @@ class ContactForm(forms.ModelForm):
 RECENT = 50
 
 
-class ConversationForm(forms.ModelForm):
+class ConversationForm(EntryForm):
     """The one form a rep fills in after a meeting, on a phone if need be."""
 
     client = forms.ModelChoiceField(
@@ -197,7 +203,6 @@ class ConversationForm(forms.ModelForm):
         error_messages={"required": "Tag at least one pillar."},
     )
     submission_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
-    lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
     class Meta:
         model = Conversation
@@ -227,7 +232,7 @@ class ConversationForm(forms.ModelForm):
     def __init__(self, *args, version, clients, rep, **kwargs):
         """`clients`: whom the rep may log a conversation with; `rep`: who logs it, whose
         recent clients and stories the form offers first."""
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, version=version, **kwargs)
         self.fields["client"].queryset = clients
         # Choosing a client loads its people into the form (htmx).
         self.fields["client"].widget.attrs.update(
@@ -238,13 +243,7 @@ class ConversationForm(forms.ModelForm):
             }
         )
         self.fields["contacts"].queryset = Contact.objects.none()
-        self.fields["pillars"].queryset = version.pillars.all()
         if self.instance.pk:
-            self.fields["lock_version"].required = True
-            self.fields["lock_version"].initial = self.instance.lock_version
-            # Tags follow their pillar's key onto the version the entry is edited under.
-            keys = [p.key for p in self.instance.pillars.all()]
-            self.initial["pillars"] = [p.pk for p in version.pillars.all() if p.key in keys]
             # Stories archived since they were used stay on the conversation when it is edited.
             used = self.instance.stories_used.values("pk")
             self.fields["stories_used"].queryset = Story.objects.filter(
