@@ -21,6 +21,14 @@ def report_for(data, version: PlumbLineVersion, fields) -> Report | None:
     return check(text, version.cached_spec(), [pillar_keys[pk] for pk in chosen])
 
 
+def form_report(request, version: PlumbLineVersion, fields, entry=None) -> Report | None:
+    """The check beside an editor: of the posted text when the form comes back (invalid or
+    in conflict), else the entry's stored one; none for a new entry."""
+    if request.method == "POST":
+        return report_for(request.POST, version, fields)
+    return entry.report if entry else None
+
+
 def live_check_response(request, fields):
     """The report partial for an htmx POST of the editor's form: 404 for a version the
     user may not see (a draft, for most), 400 for anything else malformed."""

@@ -14,7 +14,7 @@ from plumbline.models import Pillar, PlumbLineVersion
 from stories import services
 from stories.filters import ConversationFilter, filters_panel_only, filters_wanted
 from stories.forms import CLIENT_JUST_ADDED, STALE_FORM, ConversationForm, as_id, stale_form
-from stories.live_check import live_check_response, report_for
+from stories.live_check import form_report, live_check_response
 from stories.markdown import render_markdown
 from stories.models import Conversation, Review, Story, TcoTopic
 from stories.pagination import Ordering, paginate
@@ -116,11 +116,7 @@ def conversation_create(request):
             else:
                 messages.info(request, "This conversation was already saved; here it is.")
             return redirect(conversation)
-    report = (
-        report_for(request.POST, version, Conversation.CHECKED_FIELDS)
-        if request.method == "POST"
-        else None
-    )
+    report = form_report(request, version, Conversation.CHECKED_FIELDS)
     return render(
         request,
         "stories/conversation_form.html",
@@ -202,11 +198,7 @@ def conversation_edit(request, pk):
             else:
                 messages.success(request, "Saved.")
                 return redirect(conversation)
-    report = (
-        conversation.report
-        if request.method == "GET"
-        else report_for(request.POST, version, Conversation.CHECKED_FIELDS)
-    )
+    report = form_report(request, version, Conversation.CHECKED_FIELDS, conversation)
     return render(
         request,
         "stories/conversation_form.html",

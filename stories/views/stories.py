@@ -11,7 +11,7 @@ from plumbline.models import Pillar, PlumbLineVersion
 from stories import services
 from stories.filters import StoryFilter, filters_panel_only, filters_wanted
 from stories.forms import STALE_FORM, PublishForm, SendBackForm, StoryForm, stale_form
-from stories.live_check import live_check_response, report_for
+from stories.live_check import form_report, live_check_response
 from stories.markdown import render_markdown
 from stories.models import Review, Story, StoryUseTotal
 from stories.pagination import Ordering, paginate
@@ -91,11 +91,7 @@ def story_create(request):
         story = services.story_create(author=request.user, version=version, content=_content(form))
         messages.success(request, "Story saved as a draft.")
         return redirect(story)
-    report = (
-        report_for(request.POST, version, Story.CHECKED_FIELDS)
-        if request.method == "POST"
-        else None
-    )
+    report = form_report(request, version, Story.CHECKED_FIELDS)
     return render(
         request,
         "stories/story_form.html",
@@ -176,11 +172,7 @@ def story_edit(request, pk):
             )
         messages.success(request, "Saved.")
         return redirect(story)
-    report = (
-        story.report
-        if request.method == "GET"
-        else report_for(request.POST, version, Story.CHECKED_FIELDS)
-    )
+    report = form_report(request, version, Story.CHECKED_FIELDS, story)
     return render(
         request,
         "stories/story_form.html",
