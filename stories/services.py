@@ -202,18 +202,6 @@ def story_revise(*, story: Story, by) -> Story:
 
 # --- Conversations and clients ------------------------------------------------------------
 
-CONVERSATION_FIELDS = [
-    "occurred_at",
-    "channel",
-    "summary",
-    "notes",
-    "client_goals",
-    "risks",
-    "outcome",
-    "next_step",
-    "next_step_due",
-]
-
 
 class ConversationConflict(Exception):
     def __init__(self, saved: Conversation):
@@ -306,7 +294,7 @@ def conversation_log(*, rep, version, data: dict, token=None) -> tuple[Conversat
             conversation = Conversation(
                 rep=rep, client=client, plumbline_version=version, submission_token=token
             )
-            for name in CONVERSATION_FIELDS:
+            for name in Conversation.RECORD_FIELDS:
                 setattr(conversation, name, data.get(name) or getattr(conversation, name))
             conversation.full_clean(exclude=["plumbline_version", "client", "rep"])
             conversation.save()
@@ -330,7 +318,7 @@ def conversation_save(*, conversation: Conversation, data: dict, lock_version: i
         raise ConversationConflict(saved=Conversation.objects.get(pk=conversation.pk))
     with rollups.tracking([conversation.pk]):
         conversation.client = data["client"]
-        for name in CONVERSATION_FIELDS:
+        for name in Conversation.RECORD_FIELDS:
             value = data.get(name) if name in data else getattr(conversation, name)
             setattr(conversation, name, value)
         conversation.plumbline_version = _edited_under(conversation)

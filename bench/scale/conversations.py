@@ -12,7 +12,7 @@ from bench.scale.draws import DAY, Weighted, weighted_keys
 from bench.scale.progress import Progress
 from bench.scale.texts import checked
 from bench.scale.vocabulary import CHANNEL_WEIGHTS
-from stories.models import TcoTopic
+from stories.models import Conversation, TcoTopic
 
 
 class Conversations:
@@ -71,14 +71,7 @@ class Conversations:
         for at, index in enumerate(range(start, stop)):
             moment, client = self.moments[index], self.conversation_client[index]
             fields, tagged = writer.conversation()
-            parts = (
-                fields["summary"],
-                fields["notes"],
-                fields["client_goals"],
-                fields["risks"],
-                fields["outcome"],
-                fields["next_step"],
-            )  # the order of Conversation.text_for_check
+            parts = tuple(fields[name] for name in Conversation.CHECKED_FIELDS)
             text = "\n\n".join(part for part in parts if part)
             stored = checked(text, version, spec, tagged, now)
             occurred = datetime.fromtimestamp(moment, UTC)

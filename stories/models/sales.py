@@ -117,6 +117,9 @@ class Conversation(AlignedEntry):
 
     # The texts the check reads, in the order it joins them.
     CHECKED_FIELDS = ("summary", "notes", "client_goals", "risks", "outcome", "next_step")
+    # What the rep writes down, stored as given (services.conversation_log and _save), in
+    # the order the load-test seeder builds its rows (bench/scale/bulk.py).
+    RECORD_FIELDS = ("occurred_at", "channel", *CHECKED_FIELDS, "next_step_due")
     # What the review pages call this kind of entry (their URLs say it).
     kind = "conversation"
 
