@@ -166,6 +166,16 @@ class VersionPart(models.Model):
         self._refuse_if_frozen()
         return super().delete(*args, **kwargs)
 
+    def copied_to(self, version: PlumbLineVersion):
+        """An unsaved copy in another version: every field but the id, so that a field
+        added later is carried into new drafts without anyone having to remember it."""
+        values = {
+            field.attname: getattr(self, field.attname)
+            for field in self._meta.concrete_fields
+            if field.name not in ("id", "version")
+        }
+        return type(self)(version=version, **values)
+
     def _refuse_if_frozen(self):
         if PlumbLineVersion.objects.filter(
             pk=self.version_id, state=PlumbLineVersion.State.PUBLISHED

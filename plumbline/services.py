@@ -63,29 +63,8 @@ def draft_start(*, by) -> PlumbLineVersion:
     draft.full_clean(exclude=["statement"])
     draft.save()
     if current:
-        Pillar.objects.bulk_create(
-            Pillar(
-                version=draft,
-                position=p.position,
-                key=p.key,
-                title=p.title,
-                message=p.message,
-                key_phrases=p.key_phrases,
-                proof_points=p.proof_points,
-            )
-            for p in current.pillars.all()
-        )
-        Guardrail.objects.bulk_create(
-            Guardrail(
-                version=draft,
-                position=g.position,
-                phrase=g.phrase,
-                preferred=g.preferred,
-                reason=g.reason,
-                severity=g.severity,
-            )
-            for g in current.guardrails.all()
-        )
+        Pillar.objects.bulk_create(p.copied_to(draft) for p in current.pillars.all())
+        Guardrail.objects.bulk_create(g.copied_to(draft) for g in current.guardrails.all())
     return draft
 
 
