@@ -117,6 +117,14 @@ class _Checker:
             if name not in allowed:
                 self.add(_member(path, str(name)), "unknown key")
 
+    def present(self, obj: dict, name: str, where: str, *, required: bool) -> bool:
+        """Whether obj has `name`; a problem at `where` if it has not and must."""
+        if name in obj:
+            return True
+        if required:
+            self.add(where, "required")
+        return False
+
     def text(
         self,
         obj: dict,
@@ -131,12 +139,9 @@ class _Checker:
         Optional fields may be absent or empty and default to "".
         """
         where = _member(path, name)
-        value = obj.get(name, _ABSENT)
-        if value is _ABSENT:
-            if required:
-                self.add(where, "required")
-                return None
-            return ""
+        if not self.present(obj, name, where, required=required):
+            return None if required else ""
+        value = obj[name]
         if not isinstance(value, str):
             self.add(where, "must be a string")
             return None
@@ -154,12 +159,9 @@ class _Checker:
     ) -> list[str] | None:
         """A list of non-empty strings (stripped, whitespace collapsed)."""
         where = _member(path, name)
-        value = obj.get(name, _ABSENT)
-        if value is _ABSENT:
-            if required:
-                self.add(where, "required")
-                return None
-            return []
+        if not self.present(obj, name, where, required=required):
+            return None if required else []
+        value = obj[name]
         if not isinstance(value, list):
             self.add(where, "must be a list")
             return None
@@ -187,11 +189,9 @@ class _Checker:
 
     def objects(self, obj: dict, name: str, *, required: bool) -> list[tuple[str, dict]]:
         """(path, object) for each entry of the list obj[name] that is a JSON object."""
-        value = obj.get(name, _ABSENT)
-        if value is _ABSENT:
-            if required:
-                self.add(name, "required")
+        if not self.present(obj, name, name, required=required):
             return []
+        value = obj[name]
         if not isinstance(value, list):
             self.add(name, "must be a list")
             return []
