@@ -225,6 +225,11 @@ def draft_edit(request, version):
     return render(request, "plumbline/draft_form.html", {"form": form, "version": version})
 
 
+def _to_draft_list(name):
+    """The draft page at its list of pillars or guardrails."""
+    return redirect(reverse("plumbline:draft") + f"#{name}s")
+
+
 def _stale(form, version):
     """Keep the editor's input, tell them, and let a second save knowingly win."""
     latest = PlumbLineVersion.objects.get(pk=version.pk)
@@ -249,7 +254,7 @@ def part_edit(request, kind, version, pk=None):
             form = _stale(form, version)
         else:
             messages.success(request, f"The {name} “{part}” is saved in the draft.")
-            return redirect(reverse("plumbline:draft") + f"#{name}s")
+            return _to_draft_list(name)
     return render(
         request,
         "plumbline/part_form.html",
@@ -270,7 +275,7 @@ def part_delete(request, kind, pk, version):
             messages.error(request, STALE.split(" Nothing")[0] + " Look again before removing.")
         else:
             messages.success(request, f"The {name} “{part}” is removed from the draft.")
-        return redirect(reverse("plumbline:draft") + f"#{name}s")
+        return _to_draft_list(name)
     return render(
         request,
         "plumbline/part_confirm_delete.html",
@@ -295,7 +300,7 @@ def part_move(request, kind, pk, version):
         )
     except services.StaleDraftError:
         messages.error(request, "The draft changed meanwhile; here it is as it is now.")
-    return redirect(reverse("plumbline:draft") + f"#{name}s")
+    return _to_draft_list(name)
 
 
 @require(may_edit_plumbline)
