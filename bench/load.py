@@ -26,6 +26,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -77,6 +78,22 @@ def production_env(static_root: str) -> dict[str, str]:
         "BENCH_STATIC_ROOT": static_root,
         "DJANGO_LOG_LEVEL": "WARNING",
     }
+
+
+@contextmanager
+def django_in_process(prefix: str):
+    """Django set up in this process with production settings and its static files
+    collected into a temporary folder: for benchmarks that call pages through the test
+    client rather than over HTTP."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        os.environ.update(production_env(str(Path(tmp) / "static")))
+        os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
+        collectstatic = [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"]
+        subprocess.run(collectstatic, cwd=ROOT, check=True, timeout=300)
+        import django
+
+        django.setup()
+        yield
 
 
 def live_check_body(version) -> str:

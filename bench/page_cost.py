@@ -16,9 +16,7 @@ Run: DATABASE_URL=postgres://... .venv/bin/python bench/page_cost.py
 import argparse
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -45,14 +43,7 @@ def main() -> None:
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         load.fail("set DATABASE_URL to PostgreSQL (the backend's CPU is read from /proc)")
-    with tempfile.TemporaryDirectory(prefix="plumbline-cost-") as tmp:
-        os.environ.update(load.production_env(str(Path(tmp) / "static")))
-        os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
-        collectstatic = [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"]
-        subprocess.run(collectstatic, cwd=ROOT, check=True, timeout=300)
-        import django
-
-        django.setup()
+    with load.django_in_process("plumbline-cost-"):
         measure(args)
 
 
