@@ -7,12 +7,11 @@ from html import unescape
 from types import SimpleNamespace
 
 import pytest
-from django.test import Client as BrowserClient
 from django.utils import timezone
 
 from stories import permissions, services
 from stories.models import Client, Contact, Conversation, Story, TcoTopic
-from tests.plumbline.factories import make_draft, make_published
+from tests.plumbline.factories import make_published
 from tests.stories.conversation_factories import make_client, make_conversation
 from tests.stories.factories import make_audience, make_story
 from tests.stories.query_counts import with_tags
@@ -1001,76 +1000,6 @@ class TestEdit:
         conversation.refresh_from_db()
         assert conversation.summary == "Typo fixed."
         assert list(conversation.stories_used.all()) == [story]
-
-
-# --- The live check -------------------------------------------------------------------------------
-
-
-class TestCheck:
-    def _data(self, plumb_line, **overrides):
-        data = {
-            "version": plumb_line.number,
-            "summary": "Call with the owner.",
-            "notes": "they asked for a discount",
-            "pillars": [plumb_line.pillars.get(key="lifetime-value").pk],
-        }
-        data.update(overrides)
-        return data
-
-    def test_it_works(self, client_for, cast, version):
-        response = client_for(cast.rep).post("/conversations/check/", self._data(version))
-        assert response.status_code == 200
-        content = _html(response)
-        assert "added value" in content
-        assert "Tagged but not told yet" in content
-        assert "<html" not in content  # a fragment for htmx
-
-    def test_on_message_text(self, client_for, cast, version):
-        data = self._data(version, notes="The total cost of ownership and lifetime savings.")
-        content = _html(client_for(cast.rep).post("/conversations/check/", data))
-        assert "No words to avoid." in content
-        assert 'aria-label="Score 100 out of 100"' in content
-
-    @pytest.mark.parametrize("number", ["999", "abc", "", "-1", "9" * 30])
-    def test_unknown_version_gets_404(self, client_for, cast, version, number):
-        data = self._data(version, version=number)
-        assert client_for(cast.rep).post("/conversations/check/", data).status_code == 404
-
-    def test_the_draft_is_404_to_a_rep(self, client_for, cast, version):
-        draft = make_draft(
-            by=cast.manager, guardrails=[("bargainbin", "the drafted wording", "error")]
-        )
-        data = self._data(draft, notes="the bargainbin", pillars=[draft.pillars.first().pk])
-        response = client_for(cast.rep).post("/conversations/check/", data)
-        assert response.status_code == 404
-        assert "the drafted wording" not in _html(response)
-
-    def test_pillar_of_another_version_gets_400(self, client_for, cast, version):
-        old = version.pillars.get(key="lifetime-value").pk
-        newer = make_published(by=cast.manager)
-        data = self._data(newer, pillars=[old])
-        assert client_for(cast.rep).post("/conversations/check/", data).status_code == 400
-        assert (
-            client_for(cast.rep)
-            .post("/conversations/check/", {**data, "pillars": ["x"]})
-            .status_code
-            == 400
-        )
-
-    def test_it_requires_post(self, client_for, cast, version):
-        response = client_for(cast.rep).get("/conversations/check/", self._data(version))
-        assert response.status_code == 400
-
-    def test_csrf_required(self, cast, version):
-        browser = BrowserClient(enforce_csrf_checks=True)
-        browser.force_login(cast.rep)
-        assert browser.post("/conversations/check/", self._data(version)).status_code == 403
-
-    def test_read_only_gets_404(self, client_for, cast, version):
-        assert (
-            client_for(cast.manager).post("/conversations/check/", self._data(version)).status_code
-            == 404
-        )
 
 
 # --- Stories used with clients --------------------------------------------------------------------

@@ -14,7 +14,7 @@ from stories.models import Audience, Story
 from teams.models import Membership, Team, User
 from tests.conftest import build_cast
 from tests.factories import UserFactory
-from tests.plumbline.factories import make_draft, make_published
+from tests.plumbline.factories import make_published
 from tests.stories.factories import (
     OFF_MESSAGE_BODY,
     ON_MESSAGE_BODY,
@@ -590,85 +590,6 @@ class TestEdit:
         assert "The first body, with lifetime savings." in theirs
         assert "Mine not saved" not in theirs
         assert "Another body entirely." not in theirs
-
-
-class TestCheck:
-    def _data(self, plumb_line, **overrides):
-        data = {
-            "version": plumb_line.number,
-            "title": "Spring offer",
-            "summary": "",
-            "body": "Our discounted installs.",
-            "offer": "",
-            "pillars": [plumb_line.pillars.get(key="lifetime-value").pk],
-        }
-        data.update(overrides)
-        return data
-
-    def test_it_works(self, client_for, cast, version):
-        response = client_for(cast.marketer).post("/stories/check/", self._data(version))
-        assert response.status_code == 200
-        content = _html(response)
-        assert "added value" in content
-        assert "“discounted”" in content
-        assert "<html" not in content  # a partial, not a page
-
-    def test_the_report_follows_the_text(self, client_for, cast, version):
-        body = "The total cost of ownership and lifetime savings."
-        response = client_for(cast.marketer).post("/stories/check/", self._data(version, body=body))
-        content = _html(response)
-        assert "No words to avoid." in content
-        assert 'aria-label="Score 100 out of 100"' in content
-
-    @pytest.mark.parametrize("number", ["999", "abc", "", "-1", "1.0", "²", "9" * 30])
-    def test_unknown_version_gets_404(self, client_for, cast, version, number):
-        response = client_for(cast.marketer).post(
-            "/stories/check/", self._data(version, version=number)
-        )
-        assert response.status_code == 404
-
-    def test_the_draft_is_404_to_a_marketer(self, client_for, cast, version):
-        draft = make_draft(
-            by=cast.manager, guardrails=[("bargainbin", "the drafted wording", "error")]
-        )
-        data = self._data(draft, body="the bargainbin", pillars=[draft.pillars.first().pk])
-        response = client_for(cast.marketer).post("/stories/check/", data)
-        assert response.status_code == 404
-        assert "the drafted wording" not in _html(response)
-
-    def test_a_manager_may_check_against_the_draft(self, client_for, cast, version):
-        draft = make_draft(
-            by=cast.manager, guardrails=[("bargainbin", "the drafted wording", "error")]
-        )
-        data = self._data(draft, body="the bargainbin", pillars=[draft.pillars.first().pk])
-        response = client_for(cast.manager).post("/stories/check/", data)
-        assert "the drafted wording" in _html(response)
-
-    def test_pillar_of_another_version_gets_400(self, client_for, cast, version):
-        newer = make_published(by=cast.manager)
-        old_pillar = version.pillars.get(key="lifetime-value")
-        response = client_for(cast.marketer).post(
-            "/stories/check/", self._data(newer, pillars=[old_pillar.pk])
-        )
-        assert response.status_code == 400
-
-    def test_tampered_pillar_gets_400(self, client_for, cast, version):
-        response = client_for(cast.marketer).post(
-            "/stories/check/", self._data(version, pillars=["x"])
-        )
-        assert response.status_code == 400
-
-    def test_get_gets_400(self, client_for, cast, version):
-        assert client_for(cast.marketer).get("/stories/check/").status_code == 400
-
-    def test_read_only_gets_403(self, client_for, cast, version):
-        response = client_for(cast.rep).post("/stories/check/", self._data(version))
-        assert response.status_code == 403
-
-    def test_it_needs_csrf(self, cast, version):
-        client = _signed_in(cast.marketer, enforce_csrf_checks=True)
-        response = client.post("/stories/check/", self._data(version))
-        assert response.status_code == 403
 
 
 # --- The workflow ----------------------------------------------------------------------------
