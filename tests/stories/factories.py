@@ -49,30 +49,16 @@ def make_story(
     author,
     version,
     status=Story.Status.DRAFT,
-    title="A story",
-    summary="What it is about.",
-    body=ON_MESSAGE_BODY,
-    offer="",
-    channel=Story.Channel.WEB,
-    audiences=None,
-    pillars=("lifetime-value",),
     published_by=None,
     reason="",
+    **content,
 ) -> Story:
     """A story in the given status, moved there through the workflow so its check is real.
 
-    Publishing a story that scores below 60 needs `reason`.
+    `content`: what content_for takes (title, summary, body, offer, channel, audiences,
+    pillars). Publishing a story that scores below 60 needs `reason`.
     """
-    content = content_for(
-        version,
-        title=title,
-        summary=summary,
-        body=body,
-        offer=offer,
-        channel=channel,
-        audiences=audiences,
-        pillars=pillars,
-    )
+    content = content_for(version, **content)
     story = services.story_create(author=author, version=version, content=content)
     if status == Story.Status.DRAFT:
         return story
