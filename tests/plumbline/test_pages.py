@@ -36,17 +36,24 @@ class TestCurrent:
 
 class TestVersionDetail:
     def test_bad_id_gets_404(self, client_for, cast, version):
-        assert client_for(cast.rep).get("/plumb-line/versions/999/").status_code == 404
+        response = client_for(cast.rep).get("/plumb-line/versions/999/")
+        assert response.status_code == 404
+        assert version.statement not in response.content.decode()
 
     def test_draft_is_hidden_from_readers(self, client_for, cast, version):
-        draft = make_draft(by=cast.manager)
-        assert client_for(cast.rep).get(f"/plumb-line/versions/{draft.number}/").status_code == 404
+        draft = make_draft(by=cast.manager, statement="A drafted statement.")
+        response = client_for(cast.rep).get(f"/plumb-line/versions/{draft.number}/")
+        assert response.status_code == 404
+        assert "A drafted statement." not in response.content.decode()
         response = client_for(cast.manager).get(f"/plumb-line/versions/{draft.number}/")
         assert response.status_code == 302
+        assert response["Location"] == "/plumb-line/draft/"
 
     def test_read_only_gets_403_on_the_draft(self, client_for, cast, version):
-        make_draft(by=cast.manager)
-        assert client_for(cast.sales_lead).get("/plumb-line/draft/").status_code == 403
+        make_draft(by=cast.manager, statement="A drafted statement.")
+        response = client_for(cast.sales_lead).get("/plumb-line/draft/")
+        assert response.status_code == 403
+        assert "A drafted statement." not in response.content.decode()
 
 
 class TestDrafting:
@@ -186,13 +193,20 @@ class TestDrafting:
             {"direction": "sideways", "revision": draft.revision},
         )
         assert response.status_code == 400
+        assert response.content.decode() == "Choose to move up or down."
+        assert draft.pillars.first() == pillar
+        draft.refresh_from_db()
+        assert draft.revision == 1
 
     def test_parts_of_a_published_version_get_404(self, client_for, cast, version):
         make_draft(by=cast.manager)
         pillar = version.pillars.first()
         client = client_for(cast.manager)
-        assert client.get(f"/plumb-line/draft/pillars/{pillar.pk}/").status_code == 404
+        response = client.get(f"/plumb-line/draft/pillars/{pillar.pk}/")
+        assert response.status_code == 404
+        assert pillar.title not in response.content.decode()
         assert client.post(f"/plumb-line/draft/pillars/{pillar.pk}/delete/").status_code == 404
+        assert version.pillars.filter(pk=pillar.pk).exists()
 
     def test_unpublishable_draft_shows_what_to_fix(self, client_for, cast, version):
         draft = make_draft(by=cast.manager, pillars=[])
@@ -255,6 +269,7 @@ class TestDrafting:
 
     def test_it_requires_post(self, client_for, cast, version):
         assert client_for(cast.manager).get("/plumb-line/draft/start/").status_code == 405
+        assert PlumbLineVersion.objects.draft() is None
 
 
 class TestHistoryAndCompare:
@@ -288,9 +303,10 @@ class TestHistoryAndCompare:
     def test_readers_cannot_compare_with_the_draft(self, client_for, cast, version):
         draft = make_draft(by=cast.manager)
         response = client_for(cast.rep).get(
-            f"/plumb-line/compare/?old={version.number}&new={draft.number}"
+            f"/plumb-line/compare/?old={version.number}&new={draft.number}", follow=True
         )
-        assert response.status_code == 302
+        assert response.redirect_chain[-1][1] == 302
+        assert "Choose two versions from the lists to compare." in response.content.decode()
 
     def test_tampered_compare_redirects_with_a_message(self, client_for, cast, version):
         response = client_for(cast.rep).get("/plumb-line/compare/?old=x&new=1", follow=True)
@@ -308,12 +324,10 @@ class TestExportImport:
         assert [p["key"] for p in data["pillars"]] == ["lifetime-value", "local-experts"]
 
     def test_read_only_gets_403(self, client_for, cast, version):
-        assert (
-            client_for(cast.rep)
-            .get(f"/plumb-line/versions/{version.number}/export.json")
-            .status_code
-            == 403
-        )
+        response = client_for(cast.rep).get(f"/plumb-line/versions/{version.number}/export.json")
+        assert response.status_code == 403
+        assert not response.has_header("Content-Disposition")
+        assert version.statement not in response.content.decode()
 
     def test_import_creates_a_draft(self, client_for, cast, version):
         exported = (
@@ -377,16 +391,21 @@ class TestCheck:
             "/plumb-line/check/", {"text": "x", "pillars": ["no-such-pillar"]}
         )
         assert response.status_code == 400
+        assert 'aria-label="Score' not in response.content.decode()
 
     def test_no_plumb_line_yet_gets_404(self, client_for, cast):
-        assert client_for(cast.rep).get("/plumb-line/check/").status_code == 404
+        response = client_for(cast.rep).get("/plumb-line/check/")
+        assert response.status_code == 404
+        assert "<textarea" not in response.content.decode()
 
     def test_it_needs_the_csrf_token(self, cast, version):
         from django.test import Client
 
         client = Client(enforce_csrf_checks=True)
         client.force_login(cast.rep)
-        assert client.post("/plumb-line/check/", {"text": "x"}).status_code == 403
+        response = client.post("/plumb-line/check/", {"text": "x"})
+        assert response.status_code == 403
+        assert "CSRF verification failed" in response.content.decode()
 
     def test_score_help_page(self, client_for, cast, version):
         content = client_for(cast.marketer).get("/plumb-line/how-the-score-works/").content.decode()
