@@ -98,7 +98,10 @@ class TestAccess:
         client = client_for(cast.rep)
         for method, url, _data in _client_routes(world.client, world.contact):
             if method == "get":
-                assert client.get(url).status_code == 200, url
+                response = client.get(url)
+                assert response.status_code == 200, url
+                content = _html(response)
+                assert world.client.name in content or world.contact.name in content, url
 
     @pytest.mark.parametrize("name", MARKETING_AND_OUTSIDERS)
     def test_outsider_gets_404(self, client_for, cast, world, name):
@@ -132,8 +135,12 @@ class TestAccess:
 
     def test_a_teammates_client_is_not_the_reps(self, client_for, cast, world):
         client = client_for(cast.rep)
+        before = _unchanged(world)
         for method, url, data in _client_routes(world.team_client, world.team_contact):
-            assert getattr(client, method)(url, data).status_code == 404, (method, url)
+            response = getattr(client, method)(url, data)
+            assert response.status_code == 404, (method, url)
+            assert world.team_contact.name not in _html(response), (method, url)
+        assert _unchanged(world) == before
 
     def test_lead_works_on_the_teams_clients(self, client_for, cast, world):
         client = client_for(cast.sales_lead)
@@ -151,11 +158,18 @@ class TestAccess:
     def test_managers_see_every_client(self, client_for, cast, world, name):
         client = client_for(getattr(cast, name))
         for method, url, _data in _client_routes(world.other_client, world.other_contact):
-            assert client.get(url).status_code == 200, (name, method, url)
+            response = client.get(url)
+            assert response.status_code == 200, (name, method, url)
+            shown = (world.other_client.name, world.other_contact.name)
+            assert any(text in _html(response) for text in shown), (name, method, url)
 
     def test_managers_do_not_add_clients(self, client_for, cast, world):
-        assert client_for(cast.manager).get("/clients/new/").status_code == 404
-        assert client_for(cast.admin).get("/clients/new/").status_code == 200
+        response = client_for(cast.manager).get("/clients/new/")
+        assert response.status_code == 404
+        assert 'name="name"' not in _html(response)
+        response = client_for(cast.admin).get("/clients/new/")
+        assert response.status_code == 200
+        assert 'name="name"' in _html(response)
 
     def test_read_only_gets_403(self, client_for, cast, world, version):
         """rep talked to other_rep's client: rep reads it, but only its owner's side edits it."""
@@ -175,10 +189,15 @@ class TestAccess:
     def test_bad_id_gets_404(self, client_for, cast, world):
         client = client_for(cast.rep)
         pk = world.client.pk
-        assert client.get("/clients/999999/").status_code == 404
-        assert client.get("/clients/999999/edit/").status_code == 404
-        assert client.get(f"/clients/{pk}/contacts/999999/").status_code == 404
-        assert client.get("/clients/contact-options/?client=999999").status_code == 404
+        for url in (
+            "/clients/999999/",
+            "/clients/999999/edit/",
+            f"/clients/{pk}/contacts/999999/",
+            "/clients/contact-options/?client=999999",
+        ):
+            response = client.get(url)
+            assert response.status_code == 404, url
+            assert world.contact.name not in _html(response), url
 
     def test_a_contact_only_under_its_own_client(self, client_for, cast, world, version):
         """Rep's own client URL with another client's contact id: 404, nothing changes."""
@@ -597,7 +616,10 @@ class TestSearch:
         assert len(_options(client_for(cast.rep).get("/clients/search/?q=client"))) == 20
 
     def test_it_requires_get(self, client_for, cast, world):
-        assert client_for(cast.rep).post("/clients/search/", {"q": "north"}).status_code == 405
+        response = client_for(cast.rep).post("/clients/search/", {"q": "north"})
+        assert response.status_code == 405
+        assert response["Allow"] == "GET, HEAD"
+        assert world.client.name not in _html(response)
 
     def test_the_query_is_escaped(self, client_for, cast, world):
         content = _html(client_for(cast.rep).get("/clients/search/?q=<script>x"))
@@ -640,4 +662,7 @@ class TestContactOptions:
 
     def test_it_requires_get(self, client_for, cast, world):
         url = f"/clients/contact-options/?client={world.client.pk}"
-        assert client_for(cast.rep).post(url).status_code == 405
+        response = client_for(cast.rep).post(url)
+        assert response.status_code == 405
+        assert response["Allow"] == "GET, HEAD"
+        assert world.contact.name not in _html(response)
