@@ -48,5 +48,6 @@ def test_nobody_else_can(client_for, cast, conversation, role):
     assert Conversation.objects.filter(pk=conversation.pk).exists()
 
 
-def test_a_missing_conversation_is_404(client_for, cast):
+def test_a_missing_conversation_is_404(client_for, cast, conversation):
     assert client_for(cast.rep).post("/conversations/999999/delete/").status_code == 404
+    assert Conversation.objects.filter(pk=conversation.pk).exists()

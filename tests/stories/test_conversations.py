@@ -150,7 +150,9 @@ class TestAccess:
     @pytest.mark.parametrize("suffix", ["", "edit/"])
     def test_teammate_does_not_see_rep_conversations(self, client_for, cast, world, suffix):
         url = f"/conversations/{world.team_conversation.pk}/{suffix}"
-        assert client_for(cast.rep).get(url).status_code == 404
+        response = client_for(cast.rep).get(url)
+        assert response.status_code == 404
+        assert "Teammate at the brewery." not in _html(response)
 
     def test_lead_reads_the_team(self, client_for, cast, world):
         client = client_for(cast.sales_lead)
@@ -177,14 +179,19 @@ class TestAccess:
         assert "South at the dairy." in _html(response)
 
     def test_managers_do_not_log_conversations(self, client_for, cast, version):
-        assert client_for(cast.manager).get("/conversations/new/").status_code == 404
-        assert client_for(cast.admin).get("/conversations/new/").status_code == 200
+        response = client_for(cast.manager).get("/conversations/new/")
+        assert response.status_code == 404
+        assert "submission_token" not in _html(response)
+        response = client_for(cast.admin).get("/conversations/new/")
+        assert response.status_code == 200
+        assert "submission_token" in _html(response)
 
     def test_bad_id_gets_404(self, client_for, cast, world):
         client = client_for(cast.rep)
-        assert client.get("/conversations/999999/").status_code == 404
-        assert client.get("/conversations/999999/edit/").status_code == 404
-        assert client.get("/conversations/abc/").status_code == 404
+        for url in ("/conversations/999999/", "/conversations/999999/edit/", "/conversations/abc/"):
+            response = client.get(url)
+            assert response.status_code == 404, url
+            assert world.conversation.summary not in _html(response), url
 
 
 class TestPermissions:
@@ -510,8 +517,10 @@ class TestCreate:
         ],
     )
     def test_tampered_story_searches_change_nothing(self, client_for, cast, version, query):
+        make_story(author=cast.marketer, version=version, status="published", title="Roof tale")
         response = client_for(cast.rep).get("/conversations/story-options/", query)
         assert response.status_code == 200
+        assert "Roof tale" not in _html(response)  # neither ticked nor found
 
     def test_each_form_gets_a_new_token(self, client_for, cast, version):
         client = client_for(cast.rep)
