@@ -377,7 +377,9 @@ def test_marketer_has_no_per_person_table(cast, client_for, world):
 
 
 def test_unknown_table_is_404(cast, client_for):
-    assert client_for(cast.manager).get("/dashboard/export/secrets.csv").status_code == 404
+    response = client_for(cast.manager).get("/dashboard/export/secrets.csv")
+    assert response.status_code == 404
+    assert not response.has_header("Content-Disposition")
 
 
 def test_the_dashboard_is_in_the_navigation(cast, client_for):

@@ -562,7 +562,9 @@ def test_the_status_page_before_any_run(cast, client_for):
 @pytest.mark.parametrize("name", ["sales_lead", "marketing_lead", "rep", "marketer", "outsider"])
 def test_only_managers_see_the_status_page(cast, client_for, world, name):
     client = client_for(getattr(cast, name))
-    assert client.get("/review/recheck/").status_code == 403
+    response = client.get("/review/recheck/")
+    assert response.status_code == 403
+    assert "No re-check has run yet." not in _text(response)
 
 
 def test_a_stalled_run_offers_resume_which_queues_it_again(
@@ -634,8 +636,9 @@ def test_only_managers_resume(
     assert empty_task_queue.results == []
 
 
-def test_resume_of_an_unknown_run_is_404(cast, client_for):
+def test_resume_of_an_unknown_run_is_404(cast, client_for, empty_task_queue):
     assert client_for(cast.manager).post("/review/recheck/999999/resume/").status_code == 404
+    assert empty_task_queue.results == []
 
 
 # --- The command ----------------------------------------------------------------------------

@@ -295,7 +295,10 @@ class TestQueue:
     def test_people_who_do_not_review_get_403(self, cast, client_for, world, name):
         client = client_for(getattr(cast, name))
         for url in ("/review/", "/review/export.csv", "/review/verdicts.csv"):
-            assert client.get(url).status_code == 403, url
+            response = client.get(url)
+            assert response.status_code == 403, url
+            assert not response.has_header("Content-Disposition"), url
+            assert world.published.title not in response.content.decode(), url
 
     def test_anonymous_people_are_sent_to_sign_in(self, client_for, world):
         response = client_for(None).get("/review/")
@@ -358,7 +361,9 @@ def test_the_queue_query_count_is_the_same_for_a_lead(cast, client_for, version)
 
 
 def test_no_published_version_is_a_404(cast, client_for):
-    assert client_for(cast.manager).get("/review/").status_code == 404
+    response = client_for(cast.manager).get("/review/")
+    assert response.status_code == 404
+    assert "<table" not in response.content.decode()
 
 
 # --- Verdicts -------------------------------------------------------------------------------
@@ -564,8 +569,11 @@ class TestVerdicts:
 
     def test_a_bad_kind_with_a_real_id_is_404(self, cast, client_for, world):
         client = client_for(cast.manager)
-        assert client.get(f"/review/widget/{world.published.pk}/").status_code == 404
-        assert client.get(f"/review/stories/{world.published.pk}/").status_code == 404
+        pk = world.published.pk
+        for url in (f"/review/widget/{pk}/", f"/review/stories/{pk}/"):
+            response = client.get(url)
+            assert response.status_code == 404, url
+            assert world.published.title not in response.content.decode(), url
 
 
 # --- CSV downloads --------------------------------------------------------------------------
