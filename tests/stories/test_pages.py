@@ -200,9 +200,13 @@ class TestLibrary:
     def test_sales_gets_404_on_unpublished_stories(self, client_for, cast, library, key):
         client = client_for(cast.rep)
         story = library[key]
-        assert client.get(f"/stories/{story.pk}/").status_code == 404
-        assert client.get(f"/stories/{story.pk}/revisions/").status_code == 404
-        assert client.get(f"/stories/{library['alpha'].pk}/").status_code == 200
+        for url in (f"/stories/{story.pk}/", f"/stories/{story.pk}/revisions/"):
+            response = client.get(url)
+            assert response.status_code == 404, url
+            assert story.title not in _html(response), url
+        response = client.get(f"/stories/{library['alpha'].pk}/")
+        assert response.status_code == 200
+        assert library["alpha"].title in _html(response)
 
     @pytest.mark.parametrize("name", ["marketer", "marketing_lead", "manager", "admin"])
     def test_marketing_and_managers_see_every_status(self, client_for, cast, library, name):
@@ -212,7 +216,9 @@ class TestLibrary:
             assert client.get(f"/stories/{library[key].pk}/").status_code == 200
 
     def test_bad_id_gets_404(self, client_for, cast, library):
-        assert client_for(cast.marketer).get("/stories/999999/").status_code == 404
+        response = client_for(cast.marketer).get("/stories/999999/")
+        assert response.status_code == 404
+        assert library["alpha"].title not in _html(response)
 
     def test_anonymous_is_sent_to_sign_in(self, client_for, library):
         response = client_for(None).get("/stories/")
@@ -300,6 +306,8 @@ class TestLibrary:
     def test_tampered_filters_get_200(self, client_for, cast, library, query):
         response = client_for(cast.marketer).get(f"/stories/?{query}")
         assert response.status_code == 200
+        assert set(_titles(response)) <= PUBLISHED | UNPUBLISHED
+        assert "<script>" not in _html(response)
 
     def test_unknown_pillar_finds_nothing(self, client_for, cast, library):
         assert _titles(client_for(cast.rep).get("/stories/?pillar=no-such-pillar")) == []
@@ -504,11 +512,15 @@ class TestEdit:
         assert story.title == "Not yours"
 
     def test_outsider_gets_404(self, client_for, cast, version):
-        story = make_story(author=cast.marketer, version=version)
+        story = make_story(author=cast.marketer, version=version, title="Not theirs")
         client = client_for(cast.rep)
-        assert client.get(f"/stories/{story.pk}/edit/").status_code == 404
-        data = _form(version, story.audiences.all(), lock_version=1)
+        response = client.get(f"/stories/{story.pk}/edit/")
+        assert response.status_code == 404
+        assert "Not theirs" not in _html(response)
+        data = _form(version, story.audiences.all(), title="Hijacked", lock_version=1)
         assert client.post(f"/stories/{story.pk}/edit/", data).status_code == 404
+        story.refresh_from_db()
+        assert story.title == "Not theirs"
 
     @pytest.mark.parametrize("status", ["in_review", "published", "archived"])
     def test_only_drafts_are_edited(self, client_for, cast, version, status):
@@ -521,7 +533,9 @@ class TestEdit:
         assert story.title == "Fixed"
 
     def test_bad_id_gets_404(self, client_for, cast, version):
-        assert client_for(cast.marketer).get("/stories/999999/edit/").status_code == 404
+        response = client_for(cast.marketer).get("/stories/999999/edit/")
+        assert response.status_code == 404
+        assert 'name="lock_version"' not in _html(response)
 
     def _conflict(self, cast, version):
         """Two editors open the same draft; the first saves; the second's save conflicts."""
@@ -619,6 +633,8 @@ class TestSubmit:
     def test_outsider_gets_404(self, client_for, cast, version):
         story = make_story(author=cast.marketer, version=version)
         assert client_for(cast.rep).post(f"/stories/{story.pk}/submit/").status_code == 404
+        story.refresh_from_db()
+        assert story.status == Story.Status.DRAFT
 
     def test_submitting_a_published_story_is_refused(self, client_for, cast, version):
         story = make_story(author=cast.marketer, version=version, status="published")
@@ -682,7 +698,13 @@ class TestPublish:
 
     def test_outsider_gets_404(self, client_for, cast, version):
         story = make_story(author=cast.marketer, version=version, status="in_review")
-        assert client_for(cast.rep).get(f"/stories/{story.pk}/publish/").status_code == 404
+        client = client_for(cast.rep)
+        response = client.get(f"/stories/{story.pk}/publish/")
+        assert response.status_code == 404
+        assert story.title not in _html(response)
+        assert client.post(f"/stories/{story.pk}/publish/").status_code == 404
+        story.refresh_from_db()
+        assert story.status == Story.Status.IN_REVIEW
 
     def test_a_post_without_form_fields_publishes(self, client_for, cast, version):
         # Nothing to fill in for a story that scores 60 or more, and a POST need not carry
@@ -791,6 +813,8 @@ class TestArchive:
     def test_sales_lead_gets_403(self, client_for, cast, version):
         story = make_story(author=cast.marketer, version=version, status="published")
         assert client_for(cast.sales_lead).post(f"/stories/{story.pk}/archive/").status_code == 403
+        story.refresh_from_db()
+        assert story.status == Story.Status.PUBLISHED
 
     def test_archiving_twice_is_refused(self, client_for, cast, version):
         story = make_story(author=cast.marketer, version=version, status="archived")
@@ -919,7 +943,9 @@ class TestRevisions:
         assert "Choose two revisions" in _html(response)
 
     def test_bad_id_gets_404(self, client_for, cast, version):
-        assert client_for(cast.marketer).get("/stories/999999/revisions/").status_code == 404
+        response = client_for(cast.marketer).get("/stories/999999/revisions/")
+        assert response.status_code == 404
+        assert "Choose two revisions" not in _html(response)
 
 
 # --- Audiences -------------------------------------------------------------------------------
@@ -963,8 +989,10 @@ class TestAudiences:
         assert not Audience.objects.filter(name="Sneaky").exists()
 
     @pytest.mark.parametrize("name", ["rep", "sales_lead", "outsider"])
-    def test_read_only_gets_403(self, client_for, cast, name):
-        assert client_for(getattr(cast, name)).get("/stories/audiences/").status_code == 403
+    def test_read_only_gets_403(self, client_for, cast, audience, name):
+        response = client_for(getattr(cast, name)).get("/stories/audiences/")
+        assert response.status_code == 403
+        assert audience.name not in _html(response)
 
     def test_duplicate_name(self, client_for, cast, audience):
         response = client_for(cast.marketing_lead).post(
@@ -983,7 +1011,9 @@ class TestAudiences:
         assert not Audience.objects.exists()
 
     def test_bad_id_gets_404(self, client_for, cast):
-        assert client_for(cast.marketing_lead).get("/stories/audiences/999999/").status_code == 404
+        response = client_for(cast.marketing_lead).get("/stories/audiences/999999/")
+        assert response.status_code == 404
+        assert 'name="name"' not in _html(response)
 
 
 # --- Home ------------------------------------------------------------------------------------
