@@ -3,6 +3,7 @@ a form, a cookie or the address, answers 400 with the site's page (JSON under /a
 changes nothing, on PostgreSQL (which cannot store a NUL) and SQLite alike."""
 
 import pytest
+from django.utils.html import escape
 
 from stories.models import Client
 from tests.plumbline.factories import make_published
@@ -68,6 +69,7 @@ class TestQueryParameters:
     def test_any_real_text_is_fine(self, client_for, cast, q):
         response = client_for(cast.rep).get("/clients/search/", {"q": q})
         assert response.status_code == 200
+        assert escape(q) in response.content.decode()  # the search says what it looked for
 
     def test_it_answers_before_sign_in(self, client):
         assert_refused(client.get("/clients/?q=%00"), NUL)

@@ -63,6 +63,7 @@ class TestSignIn:
     def test_the_right_password_still_works(self, client, cast):
         response = client.post(LOGIN, {"username": "rep", "password": PASSWORD})
         assert response.status_code == 302
+        assert client.session["_auth_user_id"] == str(cast.rep.pk)
 
 
 class TestPasswordReset:
@@ -107,4 +108,6 @@ class TestChoosingANewPassword:
 
     @pytest.mark.parametrize("uid", ["x" * 10_000, "MQ%00", "%ff%fe"])
     def test_a_tampered_link(self, client, cast, uid):
-        assert client.get(f"/accounts/reset/{uid}/bad-token/").status_code in (200, 400)
+        response = client.get(f"/accounts/reset/{uid}/bad-token/")
+        assert response.status_code in (200, 400)
+        assert 'name="new_password1"' not in response.content.decode()

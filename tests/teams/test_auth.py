@@ -31,6 +31,7 @@ class TestLogin:
         cast.rep.save()
         response = sign_in(client, "rep")
         assert response.status_code == 200
+        assert "Please enter a correct username and password" in response.content.decode()
         assert client.get("/").status_code == 302
 
     def test_session_key_changes_at_login(self, client, cast):
@@ -52,7 +53,9 @@ class TestLogin:
         assert response["Location"].startswith(LOGIN)
 
     def test_logout_requires_post(self, client_for, cast):
-        assert client_for(cast.rep).get("/accounts/logout/").status_code == 405
+        client = client_for(cast.rep)
+        assert client.get("/accounts/logout/").status_code == 405
+        assert client.session["_auth_user_id"] == str(cast.rep.pk)  # still signed in
 
 
 class TestLockout:
@@ -68,11 +71,13 @@ class TestLockout:
         for _ in range(4):
             sign_in(client, "rep", "wrong")
         assert sign_in(client, "rep").status_code == 302
+        assert client.session["_auth_user_id"] == str(cast.rep.pk)
 
     def test_lock_is_per_username(self, client, cast):
         for _ in range(5):
             sign_in(client, "rep", "wrong")
         assert sign_in(client, "teammate").status_code == 302
+        assert client.session["_auth_user_id"] == str(cast.teammate.pk)
 
     def test_lock_is_per_ip(self, client, cast):
         for _ in range(5):
@@ -81,6 +86,7 @@ class TestLockout:
             LOGIN, {"username": "rep", "password": PASSWORD}, REMOTE_ADDR="10.9.9.9"
         )
         assert response.status_code == 302
+        assert client.session["_auth_user_id"] == str(cast.rep.pk)
 
     def test_lock_ends_after_fifteen_minutes(self, client, cast, settings):
         from datetime import timedelta
@@ -95,6 +101,7 @@ class TestLockout:
             attempt_time=attempt.attempt_time - timedelta(minutes=16)
         )
         assert sign_in(client, "rep").status_code == 302
+        assert client.session["_auth_user_id"] == str(cast.rep.pk)
 
 
 class TestAnonymous:
@@ -106,9 +113,18 @@ class TestAnonymous:
         assert response.status_code == 302
         assert response["Location"] == f"{LOGIN}?next={path}"
 
-    @pytest.mark.parametrize("path", [LOGIN, "/accounts/password_reset/", "/healthz"])
-    def test_may_see_the_open_pages(self, client, path):
-        assert client.get(path).status_code == 200
+    @pytest.mark.parametrize(
+        ("path", "shown"),
+        [
+            (LOGIN, 'name="password"'),
+            ("/accounts/password_reset/", 'name="email"'),
+            ("/healthz", '"database": "ok"'),
+        ],
+    )
+    def test_may_see_the_open_pages(self, client, path, shown):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert shown in response.content.decode()
 
     def test_admin_login_goes_to_the_one_login_page(self, client):
         response = client.get("/admin/login/?next=/admin/")

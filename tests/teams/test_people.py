@@ -88,7 +88,9 @@ class TestPersonList:
 
     @pytest.mark.parametrize("name", ["manager", "marketer", "rep", "sales_lead", "outsider"])
     def test_only_admins_get_in(self, client_for, cast, name):
-        assert client_for(getattr(cast, name)).get("/people/").status_code == 403
+        response = client_for(getattr(cast, name)).get("/people/")
+        assert response.status_code == 403
+        assert cast.outsider.email not in response.content.decode()
 
 
 class TestDisplayName:
@@ -225,6 +227,7 @@ class TestMemberships:
         membership = cast.rep.memberships.get()
         url = reverse("teams:membership_remove", args=[cast.rep.pk, membership.pk])
         assert client_for(cast.admin).get(url).status_code == 405
+        assert Membership.objects.filter(pk=membership.pk).exists()
 
 
 class TestDeactivate:
@@ -272,7 +275,9 @@ class TestDeactivate:
         assert cast.rep.is_active
 
     def test_bad_id_gets_404(self, client_for, cast):
-        assert client_for(cast.admin).get("/people/999999/deactivate/").status_code == 404
+        response = client_for(cast.admin).get("/people/999999/deactivate/")
+        assert response.status_code == 404
+        assert "Deactivate" not in response.content.decode()
 
 
 class TestPersonDetail:
@@ -296,5 +301,7 @@ class TestPersonDetail:
         assert cast.rep.first_name != "Renamed"
 
     def test_bad_id_gets_404(self, client_for, cast):
-        assert client_for(cast.admin).get("/people/999999/").status_code == 404
-        assert client_for(cast.admin).get("/people/abc/").status_code == 404
+        for url in ("/people/999999/", "/people/abc/"):
+            response = client_for(cast.admin).get(url)
+            assert response.status_code == 404, url
+            assert 'name="first_name"' not in response.content.decode(), url
