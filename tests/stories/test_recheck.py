@@ -36,6 +36,20 @@ class WorkerKilled(BaseException):
     did, so not an Exception a batch could put down to one entry."""
 
 
+def kill_the_worker_on_check(monkeypatch, n: int):
+    """The checker dies like a killed worker on its n-th call: (the real checker, the calls)."""
+    real_check, calls = stories.models.entries.check, []
+
+    def dies_on_call_n(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == n:
+            raise WorkerKilled
+        return real_check(*args, **kwargs)
+
+    monkeypatch.setattr(stories.models.entries, "check", dies_on_call_n)
+    return real_check, calls
+
+
 @pytest.fixture(autouse=True)
 def empty_task_queue():
     backend = recheck.recheck_task.get_backend()
@@ -232,16 +246,7 @@ def test_an_interrupted_batch_is_rolled_back_whole_and_the_run_resumes(
     assert recheck.recheck_batch(run.pk) == 2
     after_first = snapshot()
 
-    real_check = stories.models.entries.check
-    calls = []
-
-    def dies_on_the_second_call(*args, **kwargs):
-        calls.append(args)
-        if len(calls) == 2:
-            raise WorkerKilled
-        return real_check(*args, **kwargs)
-
-    monkeypatch.setattr(stories.models.entries, "check", dies_on_the_second_call)
+    real_check, calls = kill_the_worker_on_check(monkeypatch, 2)
     with pytest.raises(WorkerKilled):
         recheck.recheck_batch(run.pk)
 
@@ -780,15 +785,7 @@ def test_an_interrupted_chunk_rolls_the_whole_batch_back(run, world, monkeypatch
     monkeypatch.setattr(recheck, "BATCH_SIZE", 7)
     monkeypatch.setattr(recheck, "CHUNK_SIZE", 2)
     before = {(type(e), e.pk): stored(e) for model in ENTRY_MODELS for e in model.objects.all()}
-    real_check, calls = stories.models.entries.check, []
-
-    def dies_in_the_fourth_chunk(*args, **kwargs):
-        calls.append(args)
-        if len(calls) == 6:
-            raise WorkerKilled
-        return real_check(*args, **kwargs)
-
-    monkeypatch.setattr(stories.models.entries, "check", dies_in_the_fourth_chunk)
+    real_check, _ = kill_the_worker_on_check(monkeypatch, 6)  # in the fourth chunk
     with pytest.raises(WorkerKilled):
         recheck.recheck_batch(run.pk)
 
