@@ -369,6 +369,16 @@ def test_no_published_version_is_a_404(cast, client_for):
 # --- Verdicts -------------------------------------------------------------------------------
 
 
+def _manager_judges_the_reps_conversation(cast, world, verdict, comment):
+    return services.review_create(
+        entry=world.rep_conversation,
+        reviewer=cast.manager,
+        verdict=verdict,
+        comment=comment,
+        version=world.version,
+    )
+
+
 class TestVerdicts:
     def test_a_manager_judges_a_conversation(
         self, cast, client_for, world, django_capture_on_commit_callbacks, mailoutbox
@@ -457,13 +467,7 @@ class TestVerdicts:
             pytest.raises(RuntimeError),
             transaction.atomic(),
         ):
-            services.review_create(
-                entry=world.rep_conversation,
-                reviewer=cast.manager,
-                verdict="needs_work",
-                comment="Never sent.",
-                version=world.version,
-            )
+            _manager_judges_the_reps_conversation(cast, world, "needs_work", "Never sent.")
             raise RuntimeError("something after the verdict failed")
         assert callbacks == []
         assert mailoutbox == []
@@ -474,13 +478,7 @@ class TestVerdicts:
         self, cast, world, django_capture_on_commit_callbacks, mailoutbox
     ):
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            services.review_create(
-                entry=world.rep_conversation,
-                reviewer=cast.manager,
-                verdict="on_message",
-                comment="",
-                version=world.version,
-            )
+            _manager_judges_the_reps_conversation(cast, world, "on_message", "")
         assert mailoutbox == []  # not committed yet
         assert len(callbacks) == 1
         callbacks[0]()
