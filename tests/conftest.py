@@ -5,10 +5,12 @@ transaction see it for free. Live-server (browser) tests empty the database afte
 themselves, so the `cast` fixture re-creates it whenever it is missing.
 """
 
+from contextlib import contextmanager, suppress
 from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from django.tasks import task_backends
 from django.test import override_settings
 
@@ -85,6 +87,28 @@ def caches_on():
     with override_settings(PLUMBLINE_DASHBOARD_CACHE_SECONDS=60):
         yield
     cache.clear()
+
+
+class RolledBack(Exception):
+    """What a request that fails after writing raises: its transaction rolls back."""
+
+
+@pytest.fixture
+def rolled_back(django_capture_on_commit_callbacks):
+    """`with rolled_back() as callbacks:` runs the block in a transaction that then fails and
+    rolls back; `callbacks` holds the on-commit callbacks that ran (a commit would run them)."""
+
+    @contextmanager
+    def block():
+        with (
+            django_capture_on_commit_callbacks(execute=True) as callbacks,
+            suppress(RolledBack),
+            transaction.atomic(),
+        ):
+            yield callbacks
+            raise RolledBack
+
+    return block
 
 
 class TaskQueue:

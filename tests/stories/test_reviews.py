@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -460,15 +460,10 @@ class TestVerdicts:
         assert "Too salesy." in home.split("Feedback on my work", 1)[1]
 
     def test_no_email_and_no_review_when_the_transaction_rolls_back(
-        self, cast, world, django_capture_on_commit_callbacks, mailoutbox
+        self, cast, world, rolled_back, mailoutbox
     ):
-        with (
-            django_capture_on_commit_callbacks(execute=True) as callbacks,
-            pytest.raises(RuntimeError),
-            transaction.atomic(),
-        ):
+        with rolled_back() as callbacks:
             _manager_judges_the_reps_conversation(cast, world, "needs_work", "Never sent.")
-            raise RuntimeError("something after the verdict failed")
         assert callbacks == []
         assert mailoutbox == []
         assert not Review.objects.exists()
