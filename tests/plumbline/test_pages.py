@@ -112,35 +112,32 @@ class TestDrafting:
         draft.refresh_from_db()
         assert draft.statement == "Mine first"
 
-    def test_duplicate_pillar_key_is_a_form_error(self, client_for, cast, version):
+    @pytest.mark.parametrize(
+        ("kind", "data", "error"),
+        [
+            pytest.param(
+                "pillars",
+                {"key": "lifetime-value", "title": "Again", "message": "x", "key_phrases": "x"},
+                "Another pillar of this draft already has this key.",
+                id="a duplicate pillar key",
+            ),
+            pytest.param(
+                "guardrails",
+                {"phrase": "steal", "preferred": "x", "severity": "apocalyptic"},
+                "Select a valid choice",
+                id="a tampered severity",
+            ),
+        ],
+    )
+    def test_a_bad_part_is_a_form_error(self, client_for, cast, version, kind, data, error):
         draft = make_draft(by=cast.manager)
+        before = (draft.pillars.count(), draft.guardrails.count())
         response = client_for(cast.manager).post(
-            "/plumb-line/draft/pillars/new/",
-            {
-                "key": "lifetime-value",
-                "title": "Again",
-                "message": "x",
-                "key_phrases": "x",
-                "revision": draft.revision,
-            },
-        )
-        assert "Another pillar of this draft already has this key." in response.content.decode()
-        assert draft.pillars.count() == 2
-
-    def test_tampered_severity_is_a_form_error(self, client_for, cast, version):
-        draft = make_draft(by=cast.manager)
-        response = client_for(cast.manager).post(
-            "/plumb-line/draft/guardrails/new/",
-            {
-                "phrase": "steal",
-                "preferred": "x",
-                "severity": "apocalyptic",
-                "revision": draft.revision,
-            },
+            f"/plumb-line/draft/{kind}/new/", {**data, "revision": draft.revision}
         )
         assert response.status_code == 200
-        assert "Select a valid choice" in response.content.decode()
-        assert not Guardrail.objects.filter(phrase="steal").exists()
+        assert error in response.content.decode()
+        assert (draft.pillars.count(), draft.guardrails.count()) == before
 
     def test_a_phrase_is_measured_as_the_dashboard_stores_it_case_folded(
         self, client_for, cast, version
