@@ -52,6 +52,17 @@ def _local(when) -> str:
     return timezone.localtime(when).strftime("%Y-%m-%dT%H:%M")
 
 
+def _cleaned(version, *, client, summary) -> dict:
+    """What the conversation form hands services.conversation_log, at the least."""
+    return {
+        "client": client,
+        "occurred_at": timezone.now(),
+        "channel": "call",
+        "summary": summary,
+        "pillars": list(version.pillars.all()),
+    }
+
+
 def _form(version, *, client=None, pillars=("lifetime-value",), when=None, **overrides) -> dict:
     """What the conversation form posts (an existing client unless overridden)."""
     data = {
@@ -751,13 +762,7 @@ class TestDoubleSubmit:
         first = make_conversation(
             rep=cast.rep, client=world.client, version=version, summary="Once", token=token
         )
-        data = {
-            "client": world.client,
-            "occurred_at": timezone.now(),
-            "channel": "call",
-            "summary": "Twice",
-            "pillars": list(version.pillars.all()),
-        }
+        data = _cleaned(version, client=world.client, summary="Twice")
         again, created = services.conversation_log(
             rep=cast.rep, version=version, data=data, token=token
         )
@@ -769,13 +774,7 @@ class TestDoubleSubmit:
         """Another rep sending the same token gets their own conversation, never rep's."""
         token = uuid.uuid4()
         mine = make_conversation(rep=cast.rep, client=world.client, version=version, token=token)
-        data = {
-            "client": world.other_client,
-            "occurred_at": timezone.now(),
-            "channel": "call",
-            "summary": "Theirs",
-            "pillars": list(version.pillars.all()),
-        }
+        data = _cleaned(version, client=world.other_client, summary="Theirs")
         theirs, created = services.conversation_log(
             rep=cast.other_rep, version=version, data=data, token=token
         )
