@@ -15,6 +15,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.deconstruct import deconstructible
 
+from plumbline.choices import one_of
 from plumbline.consistency import GuardrailSpec, PillarSpec, VersionSpec
 
 
@@ -81,10 +82,7 @@ class PlumbLineVersion(models.Model):
                 condition=models.Q(is_current=True),
                 name="plumbline_one_current",
             ),
-            models.CheckConstraint(
-                condition=models.Q(state__in=PlumbLineVersionState.values),
-                name="plumbline_state_valid",
-            ),
+            one_of("state", PlumbLineVersionState, name="plumbline_state_valid"),
             models.CheckConstraint(
                 condition=models.Q(is_current=False)
                 | models.Q(state=PlumbLineVersionState.PUBLISHED),
@@ -259,10 +257,7 @@ class Guardrail(VersionPart):
             models.UniqueConstraint(
                 Lower("phrase"), "version", name="guardrail_phrase_once_per_version"
             ),
-            models.CheckConstraint(
-                condition=models.Q(severity__in=GuardrailSeverity.values),
-                name="guardrail_severity_valid",
-            ),
+            one_of("severity", GuardrailSeverity, name="guardrail_severity_valid"),
         ]
 
     def __str__(self):

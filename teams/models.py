@@ -4,6 +4,8 @@ from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.urls import reverse
 
+from plumbline.choices import one_of
+
 
 class User(AbstractUser):
     """A person who signs in. What they may do follows from their team memberships."""
@@ -49,10 +51,7 @@ class Team(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(function__in=TeamFunction.values),
-                name="team_function_valid",
-            ),
+            one_of("function", TeamFunction, name="team_function_valid"),
         ]
 
     def __str__(self):
@@ -78,9 +77,7 @@ class Membership(models.Model):
         ordering = ["team__name", "user__username"]
         constraints = [
             models.UniqueConstraint(fields=["user", "team"], name="membership_once_per_team"),
-            models.CheckConstraint(
-                condition=models.Q(role__in=MembershipRole.values), name="membership_role_valid"
-            ),
+            one_of("role", MembershipRole, name="membership_role_valid"),
         ]
         indexes = [
             # "who leads this team" and "which teams does this lead run", on every access check.

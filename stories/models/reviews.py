@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from plumbline.choices import one_of
 from plumbline.models import PlumbLineVersion
 from stories.models.sales import Conversation
 from stories.models.stories import Story
@@ -50,10 +51,7 @@ class Review(models.Model):
                 condition=OF_ONE_ENTRY,
                 name="review_of_exactly_one_entry",
             ),
-            models.CheckConstraint(
-                condition=Q(verdict__in=ReviewVerdict.values),
-                name="review_verdict_valid",
-            ),
+            one_of("verdict", ReviewVerdict, name="review_verdict_valid"),
         ]
         indexes = [
             # The queue's "not yet reviewed against the current version", and entry history.

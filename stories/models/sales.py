@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from plumbline.choices import one_of
 from stories.models.entries import AlignedEntry
 from stories.models.stories import Story
 
@@ -45,10 +46,7 @@ class Client(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["name_key"], name="client_name_once"),
-            models.CheckConstraint(
-                condition=models.Q(size__in=["", *ClientSize.values]),
-                name="client_size_valid",
-            ),
+            one_of("size", ClientSize, name="client_size_valid", blank=True),
         ]
         indexes = [
             # The client list and type-ahead of a rep: clients they own, by name.
@@ -168,10 +166,7 @@ class Conversation(AlignedEntry):
             models.UniqueConstraint(
                 fields=["rep", "submission_token"], name="conversation_submitted_once"
             ),
-            models.CheckConstraint(
-                condition=models.Q(channel__in=ConversationChannel.values),
-                name="conversation_channel_valid",
-            ),
+            one_of("channel", ConversationChannel, name="conversation_channel_valid"),
         ]
         indexes = [
             # "My conversations" and a lead's team list, newest first.

@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from plumbline.choices import one_of
 from plumbline.consistency import NEEDS_ATTENTION_MIN
 from stories.models.entries import AlignedEntry
 
@@ -45,10 +46,7 @@ class Audience(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(kind__in=AudienceKind.values),
-                name="audience_kind_valid",
-            ),
+            one_of("kind", AudienceKind, name="audience_kind_valid"),
         ]
 
     def __str__(self):
@@ -132,14 +130,8 @@ class Story(AlignedEntry):
         verbose_name_plural = "stories"
         ordering = ["-published_at", "-updated_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(status__in=StoryStatus.values),
-                name="story_status_valid",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(channel__in=StoryChannel.values),
-                name="story_channel_valid",
-            ),
+            one_of("status", StoryStatus, name="story_status_valid"),
+            one_of("channel", StoryChannel, name="story_channel_valid"),
             models.CheckConstraint(
                 condition=~models.Q(status=StoryStatus.PUBLISHED)
                 | models.Q(published_at__isnull=False),
