@@ -1,27 +1,15 @@
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
-
 from plumbline.demo import seed_plumbline
 from stories.demo import seed_conversations, seed_stories
+from stories.management.made_up_data import MadeUpDataCommand
 from teams.demo import seed_people
 
 
-class Command(BaseCommand):
+class Command(MadeUpDataCommand):
     help = "Loads the demo company (Tidewell Energy). Running it again changes nothing."
+    not_done = "the demo company was not loaded"
+    would_write = "demo users with a known password"
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--force",
-            action="store_true",
-            help="Load the demo even though DEBUG is off (never on a real company's database).",
-        )
-
-    def handle(self, *args, force=False, **options):
-        if not settings.DEBUG and not force:
-            raise CommandError(
-                "DEBUG is off, so this looks like production: the demo company was not loaded. "
-                "Pass --force if you really want demo users with a known password here."
-            )
+    def handle(self, *args, **options):
         people = seed_people()
         version = seed_plumbline(manager=people["manager"])
         stories = seed_stories(people=people, version=version)

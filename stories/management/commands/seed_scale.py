@@ -1,19 +1,22 @@
 import time
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from bench.scale import Options, ScaleError, Seeder, duration
+from stories.management.made_up_data import MadeUpDataCommand
 
 
-class Command(BaseCommand):
+class Command(MadeUpDataCommand):
     help = (
         "Writes a large, realistic company in bulk for load tests: people in teams, clients "
         "and contacts, stories and conversations, every one with a real stored check against "
         "the current plumb line. Adds to what is there; run it after seed_demo."
     )
+    not_done = "no load-test data was written"
+    would_write = "thousands of made-up people and clients"
 
     def add_arguments(self, parser):
+        super().add_arguments(parser)
         defaults = Options()
         parser.add_argument("--conversations", type=int, default=defaults.conversations)
         parser.add_argument("--stories", type=int, default=defaults.stories)
@@ -23,18 +26,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch", type=int, default=defaults.batch, help="Rows per batch (transaction)."
         )
-        parser.add_argument(
-            "--force",
-            action="store_true",
-            help="Run even though DEBUG is off (never on a real company's database).",
-        )
 
-    def handle(self, *args, force=False, **options):
-        if not settings.DEBUG and not force:
-            raise CommandError(
-                "DEBUG is off, so this looks like production: no load-test data was written. "
-                "Pass --force if you really want thousands of made-up people and clients here."
-            )
+    def handle(self, *args, **options):
         names = ("conversations", "stories", "clients", "users", "seed", "batch")
         chosen = Options(**{name: options[name] for name in names})
         for name in ("conversations", "stories", "clients"):
