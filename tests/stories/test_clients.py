@@ -66,6 +66,21 @@ def _options(response) -> list[str]:
     return re.findall(r'<option value="\d+">(.*?)</option>', _html(response))
 
 
+def _a_second_page_of_talks(cast, world, version, *, oldest_used=(), used=()):
+    """Talks 0 (the oldest) to 20 with the rep's client: with the world's, 22 on a timeline
+    that shows 20 a page. Talk 0 used the stories `oldest_used`, the others `used`."""
+    now = timezone.now()
+    for n in range(21):
+        make_conversation(
+            rep=cast.rep,
+            client=world.client,
+            version=version,
+            summary=f"Talk {n}.",
+            when=now - timedelta(days=100 - n),
+            stories=oldest_used if n == 0 else used,
+        )
+
+
 def _client_routes(client, contact) -> list[tuple[str, str, dict]]:
     """(method, url, data) for every route about one client and its people."""
     pk = client.pk
@@ -364,15 +379,7 @@ class TestDetail:
         assert "Rep at the cold store." in content
 
     def test_the_timeline_pages_by_20(self, client_for, cast, world, version):
-        now = timezone.now()
-        for n in range(21):  # with the world's: 22, the oldest first
-            make_conversation(
-                rep=cast.rep,
-                client=world.client,
-                version=version,
-                summary=f"Talk {n}.",
-                when=now - timedelta(days=100 - n),
-            )
+        _a_second_page_of_talks(cast, world, version)
         client = client_for(cast.rep)
         first = _html(client.get(f"/clients/{world.client.pk}/"))
         summaries = re.findall(r'<p class="mb-1">(.*?)</p>', first)
@@ -390,16 +397,7 @@ class TestDetail:
             make_story(author=cast.marketer, version=version, status="published", title=title)
             for title in ("Old tale", "New tale")
         )
-        now = timezone.now()
-        for n in range(21):  # with the world's: 22, so the oldest is on the second page
-            make_conversation(
-                rep=cast.rep,
-                client=world.client,
-                version=version,
-                summary=f"Talk {n}.",
-                when=now - timedelta(days=100 - n),
-                stories=[old_tale] if n == 0 else [new_tale],
-            )
+        _a_second_page_of_talks(cast, world, version, oldest_used=[old_tale], used=[new_tale])
         content = _html(client_for(cast.rep).get(f"/clients/{world.client.pk}/"))
         assert "Talk 0." not in content
         heard = re.findall(r'<li><a href="/stories/(\d+)/">(.*?)</a></li>', content)
