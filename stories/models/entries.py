@@ -64,6 +64,9 @@ class AlignedEntry(models.Model):
     # What report_values gives, then when and against which version it was checked.
     REPORT_FIELDS = ("check_report", "score", "band", "told_keys", "hit_phrases")
     CHECK_FIELDS = (*REPORT_FIELDS, "checked_at", "checked_version")
+    # What a list of entries never shows: the stored reports in full and the dashboard's
+    # lists. Lists defer them (`.defer(*LIST_DEFERRED)`): the entry's own page reads them.
+    LIST_DEFERRED = ("check_report", "previous_report", "told_keys", "hit_phrases")
 
     class Meta:
         abstract = True

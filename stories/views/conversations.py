@@ -51,7 +51,7 @@ def conversation_list(request):
         queryset=visible_conversations(user),
         request=request,
     )
-    conversations = with_tags(filters.qs)
+    conversations = with_tags(filters.qs).defer(*Conversation.LIST_DEFERRED)
     if filters_panel_only(request):
         # The clients of the list's first page, as the page with the panel open offers.
         first = conversations.order_by(*NEWEST_FIRST.order_by())[:PAGE_SIZE]

@@ -67,7 +67,11 @@ def library(request):
     if filters_panel_only(request):
         return render(request, "stories/_story_filters.html", {"filters": filters})
     sort = filters.chosen_sort()
-    stories = filters.qs.select_related("author").prefetch_related("audiences")
+    stories = (
+        filters.qs.select_related("author")
+        .defer(*Story.LIST_DEFERRED)
+        .prefetch_related("audiences")
+    )
     page = paginate(request, stories, SORTS[sort], size=PAGE_SIZE, salt=f"stories.library:{sort}")
     return render(
         request,
