@@ -17,6 +17,7 @@ from stories.models import Conversation, Notification, RecheckRun, Review, Story
 from stories.permissions import (
     get_conversation_for,
     get_story_for,
+    may_decide,
     may_follow_rechecks,
     may_review,
     may_review_entry,
@@ -170,6 +171,7 @@ def review_entry(request, kind, pk):
             "written_under": written_under,
             "history": entry.reviews.select_related("reviewer", "plumbline_version"),
             "form": form,
+            "may_decide": kind == "story" and may_decide(request.user),
         },
     )
 

@@ -406,6 +406,29 @@ class TestVerdicts:
         # Nobody else hears of it.
         assert "Feedback on my work" not in _text(client_for(cast.teammate).get("/"))
 
+    @pytest.mark.parametrize("name", ["marketing_lead", "manager"])
+    def test_those_who_decide_publish_or_send_back_from_the_entry(
+        self, cast, client_for, world, name
+    ):
+        client = client_for(getattr(cast, name))
+        page = client.get(f"/review/story/{world.in_review.pk}/").content.decode()
+        publish = f'href="/stories/{world.in_review.pk}/publish/">Publish…</a>'
+        assert publish in page
+        assert f'href="/stories/{world.in_review.pk}/send-back/">Send back…</a>' in page
+        # The link leads to the usual confirmation, which publishes.
+        assert client.get(f"/stories/{world.in_review.pk}/publish/").status_code == 200
+        assert client.post(f"/stories/{world.in_review.pk}/publish/").status_code == 302
+        world.in_review.refresh_from_db()
+        assert world.in_review.status == Story.Status.PUBLISHED
+        # Once published there is nothing left to publish.
+        page = client.get(f"/review/story/{world.in_review.pk}/").content.decode()
+        assert "Publish…" not in page
+        assert "Send back…" not in page
+
+    def test_a_conversation_entry_offers_no_publishing(self, cast, client_for, world):
+        page = client_for(cast.manager).get(f"/review/conversation/{world.rep_conversation.pk}/")
+        assert "Publish…" not in page.content.decode()
+
     def test_the_current_version_is_recorded_not_the_one_written_under(
         self, cast, client_for, world
     ):
