@@ -1,7 +1,8 @@
 """Managers (and leads, as coaches) judge entries against the plumb line, and follow re-checks."""
 
+from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -185,6 +186,8 @@ def _author(entry):
 def recheck_status(request):
     runs = list(RecheckRun.objects.select_related("version")[:5])
     run = runs[0] if runs else None
+    if "version" in request.GET:  # a version's own re-check, linked from its page
+        run = _run_of(request.GET["version"])
     context = {"run": run, "runs": runs}
     if run:
         elapsed = ((run.last_batch_at or timezone.now()) - run.started_at).total_seconds()
@@ -200,6 +203,15 @@ def recheck_status(request):
             failures=run.failures.select_related("story", "conversation__client")[:50],
         )
     return render(request, "stories/recheck_status.html", context)
+
+
+def _run_of(number: str) -> RecheckRun:
+    """The re-check of the version with this number, or 404 (also for what is no number)."""
+    try:
+        number = forms.IntegerField(min_value=1, max_value=2**31 - 1).clean(number)
+    except ValidationError:
+        raise Http404("No such version.") from None
+    return get_object_or_404(RecheckRun.objects.select_related("version"), version__number=number)
 
 
 @require_POST

@@ -553,6 +553,50 @@ def test_the_status_page_shows_progress_and_drift(
     assert "Re-check results" in _text(client.get("/review/"))
 
 
+def test_the_version_pages_link_to_their_re_check_with_its_progress(
+    cast, world, client_for, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(recheck, "BATCH_SIZE", 3)
+    v2 = publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    run = RecheckRun.objects.get()
+    recheck.recheck_batch(run.pk)
+    client = client_for(cast.manager)
+    link = f'href="/review/recheck/?version={v2.number}"'
+    for url in ("/plumb-line/", f"/plumb-line/versions/{v2.number}/"):
+        response = client.get(url)
+        assert link in response.content.decode(), url
+        assert "Re-check: 3 of 7 entries" in _text(response), url
+    run_to_the_end(run.pk)
+    assert "Re-check: 7 of 7 entries, finished" in _text(client.get("/plumb-line/"))
+    # Version 1 was never re-checked: its page names no run.
+    text = _text(client.get(f"/plumb-line/versions/{world.v1.number}/"))
+    assert "Re-check:" not in text
+
+
+def test_the_status_page_shows_the_run_of_the_version_asked_for(
+    cast, world, client_for, django_capture_on_commit_callbacks
+):
+    v2 = publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    publish(cast.manager, capture=django_capture_on_commit_callbacks)  # v3, the latest run
+    client = client_for(cast.manager)
+    assert "Version 3" in _text(client.get("/review/recheck/"))
+    text = _text(client.get(f"/review/recheck/?version={v2.number}"))
+    assert f"Version {v2.number} " in text
+    assert "Version 3" not in text
+    for bad in (world.v1.number, "abc", "-1", str(2**64)):
+        assert client.get(f"/review/recheck/?version={bad}").status_code == 404, bad
+
+
+@pytest.mark.parametrize("name", ["sales_lead", "marketing_lead", "rep", "marketer"])
+def test_only_those_who_follow_re_checks_see_the_link(
+    cast, world, client_for, django_capture_on_commit_callbacks, name
+):
+    publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    response = client_for(getattr(cast, name)).get("/plumb-line/")
+    assert response.status_code == 200
+    assert "/review/recheck/" not in response.content.decode()
+
+
 def test_the_status_page_before_any_run(cast, client_for):
     make_published(by=cast.manager)
     text = _text(client_for(cast.manager).get("/review/recheck/"))
