@@ -542,6 +542,7 @@ def test_the_status_page_shows_progress_and_drift(
     assert f'href="/review/story/{drifting.worse_story.pk}/"' in html
     assert f'href="/review/conversation/{drifting.worse.pk}/"' in html
     assert f'href="/review/conversation/{drifting.better.pk}/"' not in html
+    assert drifting.worse.label in text  # named as everywhere else
     assert "Resume" not in text
     assert "Re-check 75%" in _text(client.get("/review/"))  # the queue follows it too
 
