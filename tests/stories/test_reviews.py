@@ -149,6 +149,31 @@ class TestQueue:
         assert scores == sorted(scores)
         assert scores[:2] == [0, 75]
 
+    def test_each_row_names_its_client_channel_and_date(self, cast, client_for, world):
+        html = client_for(cast.manager).get("/review/").content.decode()
+        header = re.search(r"<thead>(.*?)</thead>", html, re.S).group(1)
+        columns = re.findall(r'<th scope="col">(.*?)</th>', header)
+        assert columns == ["Score", "Entry", "Kind", "Client", "Channel", "By", "Date"]
+        cells = {
+            int(pk): [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in row]
+            for pk, row in (
+                (m.group(1), re.findall(r"<td[^>]*>(.*?)</td>", m.group(2), re.S))
+                for m in re.finditer(
+                    r'<tr>\s*<td>.*?href="/review/conversation/(\d+)/"(.*?)</tr>', html, re.S
+                )
+            )
+        }
+        cheap = world.cheap_conversation
+        # The cells after the entry's: kind, client, channel, by, date.
+        assert cells[cheap.pk] == [
+            "Conversation",
+            "Northgate Cold Store",
+            "Call",
+            str(cast.rep),
+            f"{timezone.localdate(cheap.occurred_at):%-d %b %Y}",
+        ]
+        assert cells[world.team_conversation.pk][:2] == ["Conversation", "Brindle Brewing Co."]
+
     def test_the_first_page_shows_what_was_logged_since_it_was_last_seen(
         self, cast, client_for, world
     ):
