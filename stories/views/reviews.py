@@ -158,8 +158,9 @@ def review_entry(request, kind, pk):
         )
         messages.success(request, f"Verdict saved; {_author(entry)} will see it.")
         return redirect("stories:review_queue")
-    written_under = PlumbLineVersion.objects.prefetch_related("pillars", "guardrails").get(
-        pk=entry.plumbline_version_id
+    # The plumb line beside the report is the one the report was checked against.
+    checked_against = PlumbLineVersion.objects.prefetch_related("pillars", "guardrails").get(
+        pk=entry.checked_version_id or entry.plumbline_version_id
     )
     return render(
         request,
@@ -169,7 +170,8 @@ def review_entry(request, kind, pk):
             "kind": kind,
             "body": render_markdown(entry.body if kind == "story" else entry.notes),
             "report": entry.report,
-            "written_under": written_under,
+            "checked_against": checked_against,
+            "version": version,
             "history": entry.reviews.select_related("reviewer", "plumbline_version"),
             "form": form,
             "may_decide": kind == "story" and may_decide(request.user),

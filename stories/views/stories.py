@@ -14,7 +14,7 @@ from stories.filters import StoryFilter, filters_panel_only, filters_wanted
 from stories.forms import STALE_FORM, PublishForm, SendBackForm, StoryForm, stale_form
 from stories.live_check import live_check_response, report_for
 from stories.markdown import render_markdown
-from stories.models import Review, Story, StoryUseTotal
+from stories.models import Review, Story, StoryUseTotal, with_current_version
 from stories.pagination import Ordering, paginate
 from stories.permissions import (
     get_story_for,
@@ -121,7 +121,8 @@ def story_create(request):
 def story_detail(request, pk):
     user = request.user
     uses = StoryUseTotal.objects.filter(story=OuterRef("pk")).values("uses")
-    stories = Story.objects.annotate(usage_count=Coalesce(Subquery(uses), 0)).prefetch_related(
+    stories = with_current_version(Story.objects.all())
+    stories = stories.annotate(usage_count=Coalesce(Subquery(uses), 0)).prefetch_related(
         "audiences",
         Prefetch("pillars", queryset=Pillar.objects.order_by("position")),
         Prefetch(
