@@ -306,11 +306,11 @@ class TestLibrary:
 
     def test_empty_state(self, client_for, cast, library):
         content = _html(client_for(cast.rep).get("/stories/?q=nothing-like-this"))
-        assert "No stories match." in content
+        assert "No stories match these filters." in content
         assert "story-list" not in content
 
     def test_empty_library(self, client_for, cast, version):
-        assert "No stories match." in _html(client_for(cast.rep).get("/stories/"))
+        assert "No stories yet." in _html(client_for(cast.rep).get("/stories/"))
 
     def test_only_writers_see_write_links(self, client_for, cast, library):
         assert "Write a story" in _html(client_for(cast.marketer).get("/stories/"))
