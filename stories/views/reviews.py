@@ -197,14 +197,39 @@ def recheck_status(request):
         context.update(
             stalled=recheck.is_stalled(run),
             seconds_left=round(elapsed / run.done * remaining) if run.done and remaining else 0,
-            worse_stories=recheck.drift(Story, run.version).select_related("author")[:50],
-            worse_conversations=recheck.drift(Conversation, run.version).select_related(
-                "client", "rep"
-            )[:50],
+            **_drift(run, request.GET.get("cause")),
             failure_count=run.failures.count(),
             failures=run.failures.select_related("story", "conversation__client")[:50],
         )
     return render(request, "stories/recheck_status.html", context)
+
+
+# How many of each kind of entry the drift list shows (and a cause filter looks through).
+DRIFT_SHOWN = 50
+
+
+def _drift(run, cause: str | None) -> dict:
+    """The entries that got worse under the run's version, each with its `causes`; only
+    those with a cause of this kind when `cause` is one (any other value: all)."""
+    titles = dict(run.version.pillars.values_list("key", "title"))
+    worse = {
+        "worse_stories": recheck.drift(Story, run.version).select_related("author"),
+        "worse_conversations": recheck.drift(Conversation, run.version).select_related(
+            "client", "rep"
+        ),
+    }
+    chosen = cause if cause in recheck.DriftCause.values else None
+    context = {"causes": recheck.DriftCause.choices, "cause": chosen}
+    for name, entries in worse.items():
+        entries = list(entries[:DRIFT_SHOWN])
+        for entry in entries:
+            entry.causes = recheck.drift_causes(entry, titles)
+        context[name] = [
+            entry
+            for entry in entries
+            if chosen is None or any(found.kind == chosen for found in entry.causes)
+        ]
+    return context
 
 
 def _run_of(number: str) -> RecheckRun:

@@ -522,6 +522,64 @@ def test_drift_lists_entries_that_got_worse_not_those_that_improved(
 # --- The status page ------------------------------------------------------------------------
 
 
+# Version 2 of the drift tests' plumb line: "lifetime-value" is now told by other phrases.
+RETOLD = [
+    ("lifetime-value", "Value over the whole life", ["whole-life cost"]),
+    ("local-experts", "Local people who stay", ["local engineer", "service visit"]),
+]
+
+
+def _drift_rows(html) -> dict[object, str]:
+    """The drift table's rows, by the entry they link to (a story or conversation)."""
+    table = html[html.index("Drift: entries whose band got worse") :]
+    found = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
+        link = re.search(r'href="/review/(story|conversation)/(\d+)/"', row)
+        if link:
+            model = Story if link.group(1) == "story" else Conversation
+            entry = model.objects.get(pk=link.group(2))
+            found[entry] = " ".join(re.sub(r"<[^>]+>", " ", row).split())
+    return found
+
+
+def test_the_drift_says_why_each_score_moved_and_who_wrote_it(
+    cast, drifting, client_for, django_capture_on_commit_callbacks
+):
+    publish(cast.manager, guardrails=DRIFT_GUARDRAILS, capture=django_capture_on_commit_callbacks)
+    run_to_the_end(RecheckRun.objects.get().pk)
+    rows = _drift_rows(client_for(cast.manager).get("/review/recheck/").content.decode())
+    assert "Hits a new guardrail: “rooftop guarantee”" in rows[drifting.worse]
+    assert str(cast.rep) in rows[drifting.worse]
+    assert "Hits a new guardrail: “rooftop guarantee”" in rows[drifting.worse_story]
+    assert str(cast.marketer) in rows[drifting.worse_story]
+
+
+def test_the_drift_names_a_pillar_no_longer_told_and_filters_by_cause(
+    cast, drifting, client_for, django_capture_on_commit_callbacks
+):
+    publish(
+        cast.manager,
+        guardrails=DRIFT_GUARDRAILS,
+        pillars=RETOLD,
+        capture=django_capture_on_commit_callbacks,
+    )
+    run_to_the_end(RecheckRun.objects.get().pk)
+    client = client_for(cast.manager)
+    rows = _drift_rows(client.get("/review/recheck/").content.decode())
+    same = drifting.same
+    assert "No longer tells a pillar: Value over the whole life" in rows[same]
+    assert "Hits a new guardrail" not in rows[same]
+    assert "Hits a new guardrail" in rows[drifting.worse_story]
+
+    told = _drift_rows(client.get("/review/recheck/?cause=untold").content.decode())
+    assert same in told
+    hits = _drift_rows(client.get("/review/recheck/?cause=guardrail").content.decode())
+    assert same not in hits
+    assert drifting.worse_story in hits
+    # A cause that is not one shows every entry, as a tampered filter does elsewhere.
+    assert _drift_rows(client.get("/review/recheck/?cause=nope").content.decode()) == rows
+
+
 def test_the_status_page_shows_progress_and_drift(
     cast, drifting, client_for, django_capture_on_commit_callbacks, monkeypatch
 ):
