@@ -103,3 +103,10 @@ class AlignedEntry(models.Model):
     @property
     def report(self) -> Report | None:
         return Report.from_dict(self.check_report) if self.check_report else None
+
+
+def with_current_version(entries):
+    """`entries` with `current_number`, the current plumb line's number, read in the same
+    query: a page showing a check says when a newer version has not re-checked it yet."""
+    current = PlumbLineVersion.objects.filter(is_current=True).values("number")[:1]
+    return entries.annotate(current_number=models.Subquery(current))

@@ -16,7 +16,7 @@ from stories.filters import ConversationFilter, filters_panel_only, filters_want
 from stories.forms import CLIENT_JUST_ADDED, STALE_FORM, ConversationForm, as_id, stale_form
 from stories.live_check import live_check_response, report_for
 from stories.markdown import render_markdown
-from stories.models import Conversation, Review, Story, TcoTopic
+from stories.models import Conversation, Review, Story, TcoTopic, with_current_version
 from stories.pagination import Ordering, paginate
 from stories.permissions import (
     get_conversation_for,
@@ -136,7 +136,7 @@ def conversation_check(request):
 @require_safe
 @sales_only
 def conversation_detail(request, pk):
-    conversations = with_tags(Conversation.objects.all()).prefetch_related(
+    conversations = with_tags(with_current_version(Conversation.objects.all())).prefetch_related(
         "contacts",
         Prefetch("stories_used", queryset=Story.objects.order_by("title")),
         Prefetch(

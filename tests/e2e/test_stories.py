@@ -27,10 +27,8 @@ def test_a_story_from_draft_to_the_sales_library(sign_in, cast, page, live_serve
 
     body.fill("More included this month: we talk about the total cost of ownership.")
     expect(report.get_by_text("No words to avoid.")).to_be_visible()
-    page.get_by_role("button", name="Save draft").click()
-    expect(page.get_by_text("Story saved as a draft.")).to_be_visible()
-    page.get_by_role("button", name="Submit for review").click()
-    expect(page.get_by_text("Submitted for review.")).to_be_visible()
+    page.get_by_role("button", name="Save and submit").click()
+    expect(page.get_by_text("Saved and submitted for review.")).to_be_visible()
     story = Story.objects.get(title="Cool warehouses, lower bills")
     assert story.status == "in_review"
 

@@ -5,6 +5,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from plumbline.diff import list_diff
 from plumbline.models import Guardrail, Pillar, PlumbLineVersion
 from tests.plumbline.factories import make_draft, make_published
 
@@ -284,6 +285,40 @@ class TestHistoryAndCompare:
         assert "Removed</span> Local people who stay" in content
         assert "Value over the whole life</del> → <ins>Value for life</ins>" in content
         assert "Added</span> avoid “bargain”" in content
+
+    def test_a_phrase_list_is_compared_phrase_by_phrase(self, client_for, cast, version):
+        newer = make_published(
+            by=cast.manager,
+            pillars=[
+                ("lifetime-value", "Value over the whole life", ["total cost of ownership"]),
+                ("local-experts", "Local people who stay", ["service visit", "local team"]),
+            ],
+        )
+        content = (
+            client_for(cast.rep)
+            .get(f"/plumb-line/compare/?old={version.number}&new={newer.number}")
+            .content.decode()
+        )
+        lifetime = content[content.index("<code>lifetime-value</code>") :]
+        lifetime = lifetime[: lifetime.index("</li></ul>")]
+        assert "<li>total cost of ownership</li>" in lifetime  # unchanged, shown plainly
+        assert '<li><del><span class="visually-hidden">Removed: </span>lifetime savings' in (
+            lifetime
+        )
+        assert "<del>total cost of ownership" not in lifetime
+        local = content[content.index("<code>local-experts</code>") :]
+        local = local[: local.index("</li></ul>")]
+        assert '<li><del><span class="visually-hidden">Removed: </span>local engineer' in local
+        assert "<li>service visit</li>" in local
+        assert '<li><ins><span class="visually-hidden">Added: </span>local team' in local
+
+    def test_a_moved_phrase_is_unchanged(self):
+        assert list_diff(["a", "b", "c"], ["c", "a", "d"]) == [
+            ("equal", "c"),
+            ("equal", "a"),
+            ("delete", "b"),
+            ("insert", "d"),
+        ]
 
     def test_readers_cannot_compare_with_the_draft(self, client_for, cast, version):
         draft = make_draft(by=cast.manager)
