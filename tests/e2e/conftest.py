@@ -42,6 +42,42 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+class ConsoleErrors:
+    """What the page logged as errors or threw; `allow(text)` expects the errors that
+    contain `text` (a test that opens a 403 page on purpose expects the browser to say so)."""
+
+    def __init__(self):
+        self.errors, self.allowed = [], []
+
+    def allow(self, text):
+        self.allowed.append(text)
+
+    def unexpected(self):
+        return [e for e in self.errors if not any(text in e for text in self.allowed)]
+
+
+@pytest.fixture(autouse=True)
+def console_errors(request):
+    """Fail a browser test whose page logged an error or threw: what users would find in
+    their console is a bug, even when the test's own assertions pass."""
+    log = ConsoleErrors()
+    if "page" not in request.fixturenames:
+        yield log
+        return
+    page = request.getfixturevalue("page")
+
+    def on_console(message):
+        if message.type == "error":
+            log.errors.append(f"console error on {page.url}: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: log.errors.append(f"uncaught error on {page.url}: {error}"))
+    yield log
+    if unexpected := log.unexpected():
+        listed = "\n".join(f"  {error}" for error in unexpected)
+        pytest.fail(f"The page logged {len(unexpected)} error(s):\n{listed}", pytrace=False)
+
+
 @pytest.fixture
 def sign_in(page, live_server):
     """sign_in(username) → the page, signed in through the real login form."""
