@@ -49,6 +49,18 @@ class ConsoleErrors:
     def __init__(self):
         self.errors, self.allowed = [], []
 
+    def watch(self, page):
+        """Collect what `page` logs (the `page` fixture's page is watched already)."""
+
+        def on_console(message):
+            if message.type == "error":
+                self.errors.append(f"console error on {page.url}: {message.text}")
+
+        page.on("console", on_console)
+        page.on(
+            "pageerror", lambda error: self.errors.append(f"uncaught error on {page.url}: {error}")
+        )
+
     def allow(self, text):
         self.allowed.append(text)
 
@@ -61,17 +73,8 @@ def console_errors(request):
     """Fail a browser test whose page logged an error or threw: what users would find in
     their console is a bug, even when the test's own assertions pass."""
     log = ConsoleErrors()
-    if "page" not in request.fixturenames:
-        yield log
-        return
-    page = request.getfixturevalue("page")
-
-    def on_console(message):
-        if message.type == "error":
-            log.errors.append(f"console error on {page.url}: {message.text}")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: log.errors.append(f"uncaught error on {page.url}: {error}"))
+    if "page" in request.fixturenames:
+        log.watch(request.getfixturevalue("page"))
     yield log
     if unexpected := log.unexpected():
         listed = "\n".join(f"  {error}" for error in unexpected)
