@@ -53,6 +53,7 @@ MAIN_PAGES = [
         lambda w: f"/plumb-line/compare/?old={w.earlier.number}&new={w.version.number}",
     ),
     ("plumb line, draft", "manager", lambda w: "/plumb-line/draft/"),
+    ("plumb line, check a text", "marketer", lambda w: "/plumb-line/check/"),
     ("people list", "admin", lambda w: "/people/"),
     ("re-check status", "manager", lambda w: "/review/recheck/"),
 ]
