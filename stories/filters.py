@@ -302,8 +302,8 @@ class ConversationFilter(ListFilterSet):
             '<label class="form-label" for="client-search">Find a client</label>'
             '<input class="form-control" type="search" id="client-search" name="q" '
             'form="client-finder" autocomplete="off" placeholder="Type a few letters…" '
-            f'hx-get="{reverse("stories:client_search")}" hx-trigger="input changed '
-            'delay:250ms" hx-target="#id_client" aria-controls="id_client">'
+            f'data-hx-get="{reverse("stories:client_search")}" data-hx-trigger="input changed '
+            'delay:250ms" data-hx-target="#id_client" aria-controls="id_client">'
         )
         return [
             Div(search, css_class="col-6 col-md-3 mb-3"),

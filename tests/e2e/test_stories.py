@@ -7,7 +7,7 @@ from tests.factories import PASSWORD
 from tests.plumbline.factories import make_published
 
 
-def test_a_story_from_draft_to_the_sales_library(sign_in, cast, page, live_server):
+def test_a_story_from_draft_to_the_sales_library(sign_in, cast, page, live_server, console_errors):
     make_published(by=cast.manager)
     Audience.objects.create(name="Cold-storage warehouses", kind="target_market")
 
@@ -46,5 +46,6 @@ def test_a_story_from_draft_to_the_sales_library(sign_in, cast, page, live_serve
     expect(page.get_by_role("heading", name="Cool warehouses, lower bills")).to_be_visible()
     expect(page.get_by_role("link", name=re.compile("^Edit"))).to_have_count(0)
     expect(page.get_by_role("button", name=re.compile("revision", re.I))).to_have_count(0)
+    console_errors.allow("status of 403 (Forbidden)")
     response = page.goto(f"{live_server.url}/stories/{story.pk}/edit/")
     assert response.status == 403

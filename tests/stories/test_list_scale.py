@@ -210,8 +210,8 @@ class TestConversationFilters:
         assert names == [f"Client {n:02}" for n in range(15, 40)]  # the page's 25, by name
         # Any other client is found through the search, which fills the same select.
         assert 'for="client-search"' in content
-        assert 'hx-get="/clients/search/"' in content
-        assert 'hx-target="#id_client"' in content
+        assert 'data-hx-get="/clients/search/"' in content
+        assert 'data-hx-target="#id_client"' in content
 
     def test_a_chosen_older_client_stays_selected(self, client_for, cast, many_clients):
         old = many_clients[0]
