@@ -2,6 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt build-constraints.txt | cksum | cut -d' ' -f1)
+NODE_STAMP := node_modules/.installed-$(shell cksum < package-lock.json | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # What a laptop needs; production sets these in its own environment.
@@ -26,7 +27,14 @@ run: install
 test: install
 	$(PY) -m pytest
 
-install: $(STAMP)
+install: $(STAMP) $(NODE_STAMP)
+
+# The test-only tools (axe-core, the Nu HTML checker) from npm, pinned by package-lock.json.
+# Without npm the app still runs; those tests then skip locally (CI installs npm).
+$(NODE_STAMP): package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm is missing: the accessibility and HTML tests will skip (apt-get install npm)"; fi
 
 $(STAMP): requirements.txt build-constraints.txt
 	@python=$$(bin/find-python) || exit 1; \
@@ -54,4 +62,4 @@ bench: install
 		echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

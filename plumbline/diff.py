@@ -26,6 +26,8 @@ class Change:
     label: str
     old: str
     new: str
+    # For a list (key phrases, proof points): [(op, item)], each item added, removed or kept.
+    items: list | None = None
 
 
 def _shown(value) -> str:
@@ -74,6 +76,25 @@ def text_diff(old: str, new: str) -> list[tuple[str, str]]:
     return runs
 
 
+def list_diff(old: list[str], new: list[str]) -> list[tuple[str, str]]:
+    """An item-by-item diff as (op, item), in the new list's order with removed items where
+    they stood; an item that only moved is kept ("equal"), once, where it is now."""
+    kept = set(old) & set(new)
+    runs = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if op == "equal":
+            runs += [("equal", item) for item in old[i1:i2]]
+            continue
+        runs += [("delete", item) for item in old[i1:i2] if item not in kept]
+        runs += [("equal" if item in kept else "insert", item) for item in new[j1:j2]]
+    return runs
+
+
+def _change(label: str, old, new) -> Change:
+    items = list_diff(old, new) if isinstance(old, list) and isinstance(new, list) else None
+    return Change(label, _shown(old), _shown(new), items)
+
+
 def _parts_diff(old_parts, new_parts, identity, fields) -> PartDiff:
     old_by = {identity(p): p for p in old_parts}
     new_by = {identity(p): p for p in new_parts}
@@ -84,7 +105,7 @@ def _parts_diff(old_parts, new_parts, identity, fields) -> PartDiff:
             result.added.append(part)
             continue
         changes = [
-            Change(label, _shown(getattr(before, name)), _shown(getattr(part, name)))
+            _change(label, getattr(before, name), getattr(part, name))
             for name, label in fields
             if getattr(before, name) != getattr(part, name)
         ]

@@ -50,8 +50,10 @@ for kind in ("pillar", "guardrail"):
         path(f"draft/{kind}s/<int:pk>/move/", views.part_move, {"kind": kind}, name=f"{kind}_move"),
     ]
 
-# The site's own pages for malformed requests and a database that does not answer.
+# The site's own error pages (JSON under /api/), and a 503 while the database is away.
 handler400 = "plumbline.errors.bad_request"
+handler403 = "plumbline.errors.permission_denied"
+handler404 = "plumbline.errors.page_not_found"
 handler500 = "plumbline.errors.server_error"
 
 urlpatterns = [

@@ -120,6 +120,22 @@ class ListFilterSet(filters.FilterSet):
     label = ""
     submit_label = "Filter"
 
+    # Fields that order the list rather than narrow it.
+    not_filters: tuple[str, ...] = ()
+
+    @property
+    def is_filtering(self) -> bool:
+        """Whether a valid filter or search narrows the list: its empty state then says
+        that nothing matches, not that there is nothing."""
+        if not self.is_bound:
+            return False
+        self.form.is_valid()
+        return any(
+            name in self.form.cleaned_data and any(v.strip() for v in self.data.getlist(name))
+            for name in self.form.fields
+            if name not in self.not_filters
+        )
+
     def chosen(self, name: str):
         """A filter's value, or None when it is not given or not valid."""
         if not self.is_bound:
@@ -178,6 +194,7 @@ class StoryFilter(ListFilterSet):
     )
 
     widths = {"q": "col-12 col-md-4"}
+    not_filters = ("sort",)
     clear_url = "stories:library"
     label = "Filter stories"
 
@@ -232,6 +249,7 @@ class ConversationFilter(ListFilterSet):
     until = DateFilter(label="Until", method="to_day")
 
     widths = {"pillar": "col-6 col-md-3"}
+    not_filters = ("scope",)  # whose conversations: the page's default is one of them
     clear_url = "stories:conversation_list"
     label = "Filter conversations"
 
@@ -284,8 +302,8 @@ class ConversationFilter(ListFilterSet):
             '<label class="form-label" for="client-search">Find a client</label>'
             '<input class="form-control" type="search" id="client-search" name="q" '
             'form="client-finder" autocomplete="off" placeholder="Type a few letters…" '
-            f'hx-get="{reverse("stories:client_search")}" hx-trigger="input changed '
-            'delay:250ms" hx-target="#id_client" aria-controls="id_client">'
+            f'data-hx-get="{reverse("stories:client_search")}" data-hx-trigger="input changed '
+            'delay:250ms" data-hx-target="#id_client" aria-controls="id_client">'
         )
         return [
             Div(search, css_class="col-6 col-md-3 mb-3"),

@@ -237,9 +237,9 @@ class ConversationForm(EntryForm):
         # Choosing a client loads its people into the form (htmx).
         self.fields["client"].widget.attrs.update(
             {
-                "hx-get": reverse("stories:contact_options"),
-                "hx-trigger": "change",
-                "hx-target": "#contact-options",
+                "data-hx-get": reverse("stories:contact_options"),
+                "data-hx-trigger": "change",
+                "data-hx-target": "#contact-options",
             }
         )
         self.fields["contacts"].queryset = Contact.objects.none()

@@ -83,7 +83,7 @@ def get_story_for(user, pk, *, edit: bool = False, stories=None) -> Story:
     """The story, or 404 for those who may not know it exists, or 403 for read-only users.
     `stories`: a queryset of Story to read it from (annotated for a page, say)."""
     stories = Story.objects.all() if stories is None else stories
-    story = _one(stories.select_related("author", "plumbline_version"), pk)
+    story = _one(stories.select_related("author", "plumbline_version", "checked_version"), pk)
     if story is None or not may_see_story(user, story):
         raise Http404("No such story.")
     if edit and not may_edit_story(user, story):
@@ -179,7 +179,9 @@ def get_conversation_for(user, pk, *, edit: bool = False, conversations=None) ->
     """404 unless the user may see it; 403 for a lead or manager asked to edit it.
     `conversations`: a queryset of Conversation to read it from (annotated for a page, say)."""
     visible = visible_conversations(user, conversations)
-    conversation = _one(visible.select_related("client", "rep", "plumbline_version"), pk)
+    conversation = _one(
+        visible.select_related("client", "rep", "plumbline_version", "checked_version"), pk
+    )
     if conversation is None:
         raise Http404("No such conversation.")
     if edit and not may_edit_conversation(user, conversation):

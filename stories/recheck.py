@@ -35,6 +35,7 @@ from django.db.models.functions import Least
 from django.tasks import task
 from django.utils import timezone
 
+from plumbline.consistency import Report
 from plumbline.models import PlumbLineVersion
 from stories import rollups
 
@@ -434,6 +435,40 @@ def recheck_resume(run: RecheckRun) -> None:
 GOT_WORSE = Q(previous_band="on_message", band__in=["needs_attention", "off_message"]) | Q(
     previous_band="needs_attention", band="off_message"
 )
+
+
+class DriftCause(models.TextChoices):
+    """Why an entry's score fell under a new version, as its two stored reports show."""
+
+    GUARDRAIL = "guardrail", "Hits a new guardrail"
+    UNTOLD = "untold", "No longer tells a pillar"
+    OTHER = "other", "Tells the plumb line less"
+
+
+@dataclass(frozen=True)
+class Cause:
+    kind: DriftCause
+    detail: str = ""  # the guardrail's phrase, the pillar's title
+
+
+def drift_causes(entry, pillar_titles: dict[str, str]) -> list[Cause]:
+    """What changed between the entry's previous check and its re-check: guardrails it hits
+    now and did not before, pillars it told before and does not now (named by
+    `pillar_titles`, key → title, or by their key); else it tells what it told less."""
+    if not entry.previous_report or not entry.check_report:
+        return [Cause(DriftCause.OTHER)]
+    before, now = Report.from_dict(entry.previous_report), entry.report
+    hit_before = {hit.phrase.casefold() for hit in before.guardrail_hits}
+    new_hits = dict.fromkeys(
+        hit.phrase for hit in now.guardrail_hits if hit.phrase.casefold() not in hit_before
+    )
+    causes = [Cause(DriftCause.GUARDRAIL, phrase) for phrase in new_hits]
+    causes += [
+        Cause(DriftCause.UNTOLD, pillar_titles.get(key, key))
+        for key in before.evidence
+        if key not in now.evidence
+    ]
+    return causes or [Cause(DriftCause.OTHER)]
 
 
 def drift(model, version, people=None):

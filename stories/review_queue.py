@@ -80,10 +80,13 @@ def queue_rows(parts, limit: int = COUNT_CAP + 1):
 def as_entries(rows) -> list:
     """The stories and conversations the queue's rows name, in the rows' order, with the
     people and clients the queue shows: a query per kind."""
-    stories = Story.objects.select_related("author").in_bulk(
-        [row["pk"] for row in rows if row["kind"] == "story"]
+    stories = (
+        Story.objects.select_related("author", "checked_version")
+        .defer(*Story.LIST_DEFERRED)
+        .in_bulk([row["pk"] for row in rows if row["kind"] == "story"])
     )
-    conversations = Conversation.objects.select_related("rep", "client").in_bulk(
+    conversations = Conversation.objects.select_related("rep", "client", "checked_version")
+    conversations = conversations.defer(*Conversation.LIST_DEFERRED).in_bulk(
         [row["pk"] for row in rows if row["kind"] == "conversation"]
     )
     found = {"story": stories, "conversation": conversations}

@@ -52,6 +52,7 @@ PARAMETERS = {
     "/review/": [*QUEUE_FILTERS, *LIST],
     "/review/export.csv": QUEUE_FILTERS,
     "/review/verdicts.csv": [],
+    "/review/recheck/": ["version", "cause"],
     "/people/": ["q", "status", "team", "page"],
     "/plumb-line/compare/": ["old", "new"],
     "/plumb-line/check/": ["version"],

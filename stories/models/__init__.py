@@ -1,6 +1,6 @@
 """The stories app's models, one module per topic."""
 
-from stories.models.entries import AlignedEntry, Band
+from stories.models.entries import AlignedEntry, Band, with_current_version
 from stories.models.reviews import Notification, RecheckFailure, RecheckRun, Review
 from stories.models.rollups import (
     CompanyRollup,
@@ -48,4 +48,5 @@ __all__ = [
     "StoryUseTotal",
     "TcoTopic",
     "normalized_name",
+    "with_current_version",
 ]

@@ -64,6 +64,9 @@ class AlignedEntry(models.Model):
     # What report_values gives, then when and against which version it was checked.
     REPORT_FIELDS = ("check_report", "score", "band", "told_keys", "hit_phrases")
     CHECK_FIELDS = (*REPORT_FIELDS, "checked_at", "checked_version")
+    # What a list of entries never shows: the stored reports in full and the dashboard's
+    # lists. Lists defer them (`.defer(*LIST_DEFERRED)`): the entry's own page reads them.
+    LIST_DEFERRED = ("check_report", "previous_report", "told_keys", "hit_phrases")
 
     class Meta:
         abstract = True
@@ -110,3 +113,10 @@ class AlignedEntry(models.Model):
     @property
     def report(self) -> Report | None:
         return Report.from_dict(self.check_report) if self.check_report else None
+
+
+def with_current_version(entries):
+    """`entries` with `current_number`, the current plumb line's number, read in the same
+    query: a page showing a check says when a newer version has not re-checked it yet."""
+    current = PlumbLineVersion.objects.filter(is_current=True).values("number")[:1]
+    return entries.annotate(current_number=models.Subquery(current))

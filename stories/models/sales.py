@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from plumbline.choices import one_of
 from stories.models.entries import AlignedEntry
@@ -184,7 +186,14 @@ class Conversation(AlignedEntry):
         ]
 
     def __str__(self):
-        return f"{self.get_channel_display()} with {self.client} on {self.occurred_at:%d %b %Y}"
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """What every page and email calls it: "Meeting with Northgate on 6 Dec 2026", the
+        day as the people reading it count days (the site's time zone)."""
+        day = date_format(timezone.localtime(self.occurred_at), "j M Y")
+        return f"{self.get_channel_display()} with {self.client.name} on {day}"
 
     def get_absolute_url(self):
         return reverse("stories:conversation_detail", args=[self.pk])

@@ -5,6 +5,7 @@ from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
+from plumbline.models import Pillar
 from stories import services
 from stories.filters import ClientFilter
 from stories.forms import CLIENT_JUST_ADDED, ClientForm, ContactForm
@@ -138,12 +139,26 @@ def client_detail(request, pk):
             "client": client,
             "contacts": client.contacts.all(),
             "page": page,
-            "reached_pillars": sorted({p.title for c in page.object_list for p in c.pillars.all()}),
+            "reached_pillars": _told(page.object_list),
             "reached_stories": heard.order_by("title", "pk")[:STORIES_HEARD],
             "may_edit": may_edit_client(user, client),
             "may_log": may_log_conversations(user),
         },
     )
+
+
+def _told(conversations) -> list[str]:
+    """The titles of the pillars the check found told in these conversations (not merely
+    tagged), as the latest version that checked them names them: one query."""
+    keys = {key for conversation in conversations for key in conversation.told_keys}
+    if not keys:
+        return []
+    checked = {conversation.checked_version_id for conversation in conversations}
+    pillars = Pillar.objects.filter(key__in=keys, version__in=checked).order_by("-version__number")
+    titles = {}
+    for key, title in pillars.values_list("key", "title"):
+        titles.setdefault(key, title)
+    return sorted(titles.values())
 
 
 @sales_only

@@ -16,7 +16,7 @@ from stories.filters import ConversationFilter, filters_panel_only, filters_want
 from stories.forms import CLIENT_JUST_ADDED, STALE_FORM, ConversationForm, as_id, stale_form
 from stories.live_check import form_report, live_check_response
 from stories.markdown import render_markdown
-from stories.models import Conversation, Review, Story, TcoTopic
+from stories.models import Conversation, Review, Story, TcoTopic, with_current_version
 from stories.pagination import Ordering, paginate
 from stories.permissions import (
     get_conversation_for,
@@ -51,7 +51,7 @@ def conversation_list(request):
         queryset=visible_conversations(user),
         request=request,
     )
-    conversations = with_tags(filters.qs)
+    conversations = with_tags(filters.qs).defer(*Conversation.LIST_DEFERRED)
     if filters_panel_only(request):
         # The clients of the list's first page, as the page with the panel open offers.
         first = conversations.order_by(*NEWEST_FIRST.order_by())[:PAGE_SIZE]
@@ -132,7 +132,7 @@ def conversation_check(request):
 @require_safe
 @sales_only
 def conversation_detail(request, pk):
-    conversations = with_tags(Conversation.objects.all()).prefetch_related(
+    conversations = with_tags(with_current_version(Conversation.objects.all())).prefetch_related(
         "contacts",
         Prefetch("stories_used", queryset=Story.objects.order_by("title")),
         Prefetch(

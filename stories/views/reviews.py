@@ -1,7 +1,8 @@
 """Managers (and leads, as coaches) judge entries against the plumb line, and follow re-checks."""
 
+from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,6 +18,7 @@ from stories.models import Conversation, Notification, RecheckRun, Review, Story
 from stories.permissions import (
     get_conversation_for,
     get_story_for,
+    may_decide,
     may_follow_rechecks,
     may_review,
     may_review_entry,
@@ -156,8 +158,9 @@ def review_entry(request, kind, pk):
         )
         messages.success(request, f"Verdict saved; {_author(entry)} will see it.")
         return redirect("stories:review_queue")
-    written_under = PlumbLineVersion.objects.prefetch_related("pillars", "guardrails").get(
-        pk=entry.plumbline_version_id
+    # The plumb line beside the report is the one the report was checked against.
+    checked_against = PlumbLineVersion.objects.prefetch_related("pillars", "guardrails").get(
+        pk=entry.checked_version_id or entry.plumbline_version_id
     )
     return render(
         request,
@@ -167,9 +170,11 @@ def review_entry(request, kind, pk):
             "kind": kind,
             "body": render_markdown(entry.body if kind == "story" else entry.notes),
             "report": entry.report,
-            "written_under": written_under,
+            "checked_against": checked_against,
+            "version": version,
             "history": entry.reviews.select_related("reviewer", "plumbline_version"),
             "form": form,
+            "may_decide": kind == "story" and may_decide(request.user),
         },
     )
 
@@ -183,6 +188,8 @@ def _author(entry):
 def recheck_status(request):
     runs = list(RecheckRun.objects.select_related("version")[:5])
     run = runs[0] if runs else None
+    if "version" in request.GET:  # a version's own re-check, linked from its page
+        run = _run_of(request.GET["version"])
     context = {"run": run, "runs": runs}
     if run:
         elapsed = ((run.last_batch_at or timezone.now()) - run.started_at).total_seconds()
@@ -190,14 +197,48 @@ def recheck_status(request):
         context.update(
             stalled=recheck.is_stalled(run),
             seconds_left=round(elapsed / run.done * remaining) if run.done and remaining else 0,
-            worse_stories=recheck.drift(Story, run.version).select_related("author")[:50],
-            worse_conversations=recheck.drift(Conversation, run.version).select_related(
-                "client", "rep"
-            )[:50],
+            **_drift(run, request.GET.get("cause")),
             failure_count=run.failures.count(),
             failures=run.failures.select_related("story", "conversation__client")[:50],
         )
     return render(request, "stories/recheck_status.html", context)
+
+
+# How many of each kind of entry the drift list shows (and a cause filter looks through).
+DRIFT_SHOWN = 50
+
+
+def _drift(run, cause: str | None) -> dict:
+    """The entries that got worse under the run's version, each with its `causes`; only
+    those with a cause of this kind when `cause` is one (any other value: all)."""
+    titles = dict(run.version.pillars.values_list("key", "title"))
+    worse = {
+        "worse_stories": recheck.drift(Story, run.version).select_related("author"),
+        "worse_conversations": recheck.drift(Conversation, run.version).select_related(
+            "client", "rep"
+        ),
+    }
+    chosen = cause if cause in recheck.DriftCause.values else None
+    context = {"causes": recheck.DriftCause.choices, "cause": chosen}
+    for name, entries in worse.items():
+        entries = list(entries[:DRIFT_SHOWN])
+        for entry in entries:
+            entry.causes = recheck.drift_causes(entry, titles)
+        context[name] = [
+            entry
+            for entry in entries
+            if chosen is None or any(found.kind == chosen for found in entry.causes)
+        ]
+    return context
+
+
+def _run_of(number: str) -> RecheckRun:
+    """The re-check of the version with this number, or 404 (also for what is no number)."""
+    try:
+        number = forms.IntegerField(min_value=1, max_value=2**31 - 1).clean(number)
+    except ValidationError:
+        raise Http404("No such version.") from None
+    return get_object_or_404(RecheckRun.objects.select_related("version"), version__number=number)
 
 
 @require_POST

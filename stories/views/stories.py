@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseBadRequest
@@ -13,7 +14,7 @@ from stories.filters import StoryFilter, filters_panel_only, filters_wanted
 from stories.forms import STALE_FORM, PublishForm, SendBackForm, StoryForm, stale_form
 from stories.live_check import form_report, live_check_response
 from stories.markdown import render_markdown
-from stories.models import Review, Story, StoryUseTotal
+from stories.models import Review, Story, StoryUseTotal, with_current_version
 from stories.pagination import Ordering, paginate
 from stories.permissions import (
     get_story_for,
@@ -54,6 +55,11 @@ def _content(form) -> services.StoryContent:
     )
 
 
+def _and_submit(request) -> bool:
+    """The editor's "Save and submit" button: save, then submit for review in one go."""
+    return request.POST.get("then") == "submit"
+
+
 @require_safe
 @require(may_use_library)
 def library(request):
@@ -67,7 +73,11 @@ def library(request):
     if filters_panel_only(request):
         return render(request, "stories/_story_filters.html", {"filters": filters})
     sort = filters.chosen_sort()
-    stories = filters.qs.select_related("author").prefetch_related("audiences")
+    stories = (
+        filters.qs.select_related("author")
+        .defer(*Story.LIST_DEFERRED)
+        .prefetch_related("audiences")
+    )
     page = paginate(request, stories, SORTS[sort], size=PAGE_SIZE, salt=f"stories.library:{sort}")
     return render(
         request,
@@ -88,8 +98,16 @@ def story_create(request):
         return redirect("stories:library")
     form = StoryForm(request.POST or None, version=version)
     if request.method == "POST" and form.is_valid():
-        story = services.story_create(author=request.user, version=version, content=_content(form))
-        messages.success(request, "Story saved as a draft.")
+        with transaction.atomic():
+            story = services.story_create(
+                author=request.user, version=version, content=_content(form)
+            )
+            if _and_submit(request):
+                services.story_submit(story=story)
+        if _and_submit(request):
+            messages.success(request, "Saved and submitted for review.")
+        else:
+            messages.success(request, "Story saved as a draft.")
         return redirect(story)
     report = form_report(request, version, Story.CHECKED_FIELDS)
     return render(
@@ -103,7 +121,8 @@ def story_create(request):
 def story_detail(request, pk):
     user = request.user
     uses = StoryUseTotal.objects.filter(story=OuterRef("pk")).values("uses")
-    stories = Story.objects.annotate(usage_count=Coalesce(Subquery(uses), 0)).prefetch_related(
+    stories = with_current_version(Story.objects.all())
+    stories = stories.annotate(usage_count=Coalesce(Subquery(uses), 0)).prefetch_related(
         "audiences",
         Prefetch("pillars", queryset=Pillar.objects.order_by("position")),
         Prefetch(
@@ -153,9 +172,12 @@ def story_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         lock_version = form.cleaned_data["lock_version"]
         try:
-            services.story_save(
-                story=story, content=_content(form), lock_version=lock_version, by=request.user
-            )
+            with transaction.atomic():
+                services.story_save(
+                    story=story, content=_content(form), lock_version=lock_version, by=request.user
+                )
+                if _and_submit(request):
+                    services.story_submit(story=story)
         except services.StoryConflict as conflict:
             saved = conflict.saved
             data = request.POST.copy()
@@ -170,7 +192,9 @@ def story_edit(request, pk):
                 {"form": form, "saved": saved, "story": saved, "version": version},
                 status=409,
             )
-        messages.success(request, "Saved.")
+        messages.success(
+            request, "Saved and submitted for review." if _and_submit(request) else "Saved."
+        )
         return redirect(story)
     report = form_report(request, version, Story.CHECKED_FIELDS, story)
     return render(

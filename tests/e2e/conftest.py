@@ -42,6 +42,45 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+class ConsoleErrors:
+    """What the page logged as errors or threw; `allow(text)` expects the errors that
+    contain `text` (a test that opens a 403 page on purpose expects the browser to say so)."""
+
+    def __init__(self):
+        self.errors, self.allowed = [], []
+
+    def watch(self, page):
+        """Collect what `page` logs (the `page` fixture's page is watched already)."""
+
+        def on_console(message):
+            if message.type == "error":
+                self.errors.append(f"console error on {page.url}: {message.text}")
+
+        page.on("console", on_console)
+        page.on(
+            "pageerror", lambda error: self.errors.append(f"uncaught error on {page.url}: {error}")
+        )
+
+    def allow(self, text):
+        self.allowed.append(text)
+
+    def unexpected(self):
+        return [e for e in self.errors if not any(text in e for text in self.allowed)]
+
+
+@pytest.fixture(autouse=True)
+def console_errors(request):
+    """Fail a browser test whose page logged an error or threw: what users would find in
+    their console is a bug, even when the test's own assertions pass."""
+    log = ConsoleErrors()
+    if "page" in request.fixturenames:
+        log.watch(request.getfixturevalue("page"))
+    yield log
+    if unexpected := log.unexpected():
+        listed = "\n".join(f"  {error}" for error in unexpected)
+        pytest.fail(f"The page logged {len(unexpected)} error(s):\n{listed}", pytrace=False)
+
+
 @pytest.fixture
 def sign_in(page, live_server):
     """sign_in(username) → the page, signed in through the real login form."""

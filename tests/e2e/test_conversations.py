@@ -43,6 +43,9 @@ def test_a_rep_logs_a_conversation_on_a_phone(sign_in, cast, page, live_server):
     expect(page.get_by_label(story.title)).to_have_count(0)
     with page.expect_response("**/conversations/check/"):  # leaving Notes: a "change"
         page.get_by_label("Find a story").focus()
+    # Checks queue behind the one in flight: the response awaited may be an earlier one's.
+    page.wait_for_timeout(700)  # longer than the live check's delay
+    expect(page.locator("form.htmx-request")).to_have_count(0)
     checks = []
     page.on("request", lambda request: "/conversations/check/" in request.url and checks.append(1))
     with page.expect_response("**/conversations/story-options/**"):

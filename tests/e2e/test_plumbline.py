@@ -7,7 +7,9 @@ from tests.factories import PASSWORD
 from tests.plumbline.factories import make_published
 
 
-def test_manager_drafts_and_publishes_and_a_rep_reads_it(sign_in, cast, page, live_server):
+def test_manager_drafts_and_publishes_and_a_rep_reads_it(
+    sign_in, cast, page, live_server, console_errors
+):
     first = make_published(by=cast.manager)
     page = sign_in("manager", PASSWORD)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Plumb line").click()
@@ -50,5 +52,6 @@ def test_manager_drafts_and_publishes_and_a_rep_reads_it(sign_in, cast, page, li
     expect(page.get_by_text("Results you can measure")).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("draft", re.I))).to_have_count(0)
     expect(page.get_by_role("link", name="Draft")).to_have_count(0)
+    console_errors.allow("status of 403 (Forbidden)")
     response = page.goto(f"{live_server.url}/plumb-line/draft/")
     assert response.status == 403

@@ -29,7 +29,7 @@ def test_a_manager_coaches_a_rep_through_the_review_queue(sign_in, cast, page, l
     expect(rows.first).to_contain_text("Talked price on the phone.")
     expect(rows.nth(1)).to_contain_text("Walked the cold store.")
 
-    rows.first.get_by_role("link", name="Talked price on the phone.").click()
+    rows.first.get_by_role("link", name=weak.label).click()
     expect(page.get_by_role("heading", name="Call with Northgate Cold Store")).to_be_visible()
     page.get_by_label("Needs work").check()
     page.get_by_label("Comment").fill("Say what the discount buys them: added value, not price.")

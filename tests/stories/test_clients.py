@@ -337,6 +337,32 @@ class TestDetail:
         assert "Local people who stay" in content  # pillars that reached them
         assert f'<li><a href="/stories/{story.pk}/">Roof tale</a></li>' in content
 
+    def test_the_pillars_that_reached_them_are_those_the_check_found_told(
+        self, client_for, cast, world, version
+    ):
+        make_conversation(  # tagged local-experts; its notes tell lifetime-value only
+            rep=cast.rep, client=world.client, version=version, pillars=("local-experts",)
+        )
+        html = _html(client_for(cast.rep).get(f"/clients/{world.client.pk}/"))
+        reached = re.search(r'<section[^>]*id="reached".*?</section>', html, re.S).group(0)
+        assert "Pillars that reached them" in reached
+        assert "Value over the whole life" in reached
+        assert "Local people who stay" not in reached
+
+    def test_no_pillar_told_no_pillars_section(self, client_for, cast, world, version):
+        quiet = make_client(cast.rep, "Quiet Farm")
+        make_conversation(  # tagged, never told
+            rep=cast.rep,
+            client=quiet,
+            version=version,
+            summary="Talked about the weather.",
+            notes="The weather again.",
+            pillars=("local-experts",),
+        )
+        html = _html(client_for(cast.rep).get(f"/clients/{quiet.pk}/"))
+        assert "Talked about the weather." in html
+        assert "Pillars that reached them" not in html
+
     def test_timeline_newest_first(self, client_for, cast, world, version):
         now = timezone.now()
         for days, summary in [(30, "A month ago."), (1, "Yesterday."), (7, "Last week.")]:
@@ -431,8 +457,9 @@ class TestDetail:
 
         add(2)
         client = client_for(cast.rep)
-        # The timeline's pillars, topics, contacts and stories used.
-        with django_assert_num_queries(with_tags(7, 4)) as small:
+        # The timeline's pillars, topics, contacts and stories used; the titles of the
+        # pillars told.
+        with django_assert_num_queries(with_tags(8, 4)) as small:
             client.get(f"/clients/{world.client.pk}/")
         add(15)
         with django_assert_num_queries(len(small.captured_queries)):

@@ -1038,7 +1038,7 @@ class TestStoryUsage:
         mine = Conversation.objects.get(rep=cast.rep, stories_used=story)
         theirs = Conversation.objects.get(rep=cast.other_rep, stories_used=story)
         assert "Used in 2 conversations." in content
-        assert f'href="/conversations/{mine.pk}/">Northgate Cold Store, ' in content
+        assert f'href="/conversations/{mine.pk}/">{mine.label}</a>' in content
         assert f"/conversations/{theirs.pk}/" not in content
         assert "Southmoor" not in content
 

@@ -29,8 +29,8 @@ def _select(content: str, field: str) -> str | None:
 @pytest.mark.parametrize(("name", "url", "field"), LISTS)
 def test_it_is_closed_and_loads_when_opened(client_for, cast, name, url, field):
     content = client_for(getattr(cast, name)).get(url).content.decode()
-    assert '<details class="mb-3 filters-panel" hx-get="?filters=open"' in content
-    assert 'hx-trigger="toggle once"' in content
+    assert '<details class="mb-3 filters-panel" data-hx-get="?filters=open"' in content
+    assert 'data-hx-trigger="toggle once"' in content
     assert '<a href="?filters=open">Show the filters</a>' in content  # without JavaScript
     assert _select(content, field) is None
 
@@ -62,7 +62,7 @@ def test_an_applied_filter_opens_it_with_the_choice_made(client_for, cast):
 
 def test_a_later_page_alone_keeps_it_closed(client_for, cast):
     content = client_for(cast.manager).get("/review/?cursor=whatever").content.decode()
-    assert 'hx-get="?filters=open"' in content
+    assert 'data-hx-get="?filters=open"' in content
 
 
 @pytest.mark.parametrize("headers", [PANEL, {}], ids=["htmx", "without JavaScript"])

@@ -314,11 +314,11 @@ class TestLibrary:
 
     def test_empty_state(self, client_for, cast, library):
         content = _html(client_for(cast.rep).get("/stories/?q=nothing-like-this"))
-        assert "No stories match." in content
+        assert "No stories match these filters." in content
         assert "story-list" not in content
 
     def test_empty_library(self, client_for, cast, version):
-        assert "No stories match." in _html(client_for(cast.rep).get("/stories/"))
+        assert "No stories yet." in _html(client_for(cast.rep).get("/stories/"))
 
     def test_only_writers_see_write_links(self, client_for, cast, library):
         assert "Write a story" in _html(client_for(cast.marketer).get("/stories/"))
@@ -462,6 +462,31 @@ class TestCreate:
         assert response.redirect_chain == [("/stories/", 302)]
         assert "Publish a plumb line first" in _html(response)
 
+    def test_the_editor_offers_save_and_save_and_submit(self, client_for, cast, version):
+        content = _html(client_for(cast.marketer).get("/stories/new/"))
+        assert ">Save</button>" in content
+        assert 'name="then" value="submit"' in content
+        assert ">Save and submit</button>" in content
+
+    def test_save_and_submit_puts_the_new_story_in_review(
+        self, client_for, cast, version, audience
+    ):
+        client = client_for(cast.marketer)
+        data = _form(version, [audience], then="submit")
+        response = client.post("/stories/new/", data, follow=True)
+        story = Story.objects.get()
+        assert response.redirect_chain == [(f"/stories/{story.pk}/", 302)]
+        assert story.status == Story.Status.IN_REVIEW
+        assert [r.number for r in story.revisions.all()] == [1]
+        assert "Saved and submitted for review." in _html(response)
+
+    def test_an_invalid_save_and_submit_submits_nothing(self, client_for, cast, version, audience):
+        data = _form(version, [], then="submit")
+        response = client_for(cast.marketer).post("/stories/new/", data)
+        assert response.status_code == 200
+        assert "Choose at least one audience." in _html(response)
+        assert not Story.objects.exists()
+
 
 class TestEdit:
     def test_it_works(self, client_for, cast, version):
@@ -536,6 +561,24 @@ class TestEdit:
         response = client_for(cast.marketer).get("/stories/999999/edit/")
         assert response.status_code == 404
         assert 'name="lock_version"' not in _html(response)
+
+    def test_save_and_submit_a_draft(self, client_for, cast, version):
+        story = make_story(author=cast.marketer, version=version, title="Before")
+        client = client_for(cast.marketer)
+        assert ">Save and submit</button>" in _html(client.get(f"/stories/{story.pk}/edit/"))
+        data = _form(version, story.audiences.all(), title="After", lock_version=1, then="submit")
+        response = client.post(f"/stories/{story.pk}/edit/", data, follow=True)
+        assert response.redirect_chain == [(f"/stories/{story.pk}/", 302)]
+        assert "Saved and submitted for review." in _html(response)
+        story.refresh_from_db()
+        assert (story.title, story.status) == ("After", Story.Status.IN_REVIEW)
+
+    def test_a_plain_save_keeps_the_draft(self, client_for, cast, version):
+        story = make_story(author=cast.marketer, version=version)
+        data = _form(version, story.audiences.all(), lock_version=1)
+        client_for(cast.marketer).post(f"/stories/{story.pk}/edit/", data)
+        story.refresh_from_db()
+        assert story.status == Story.Status.DRAFT
 
     def _conflict(self, cast, version):
         """Two editors open the same draft; the first saves; the second's save conflicts."""

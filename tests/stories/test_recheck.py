@@ -527,6 +527,64 @@ def test_drift_lists_entries_that_got_worse_not_those_that_improved(
 # --- The status page ------------------------------------------------------------------------
 
 
+# Version 2 of the drift tests' plumb line: "lifetime-value" is now told by other phrases.
+RETOLD = [
+    ("lifetime-value", "Value over the whole life", ["whole-life cost"]),
+    ("local-experts", "Local people who stay", ["local engineer", "service visit"]),
+]
+
+
+def _drift_rows(html) -> dict[object, str]:
+    """The drift table's rows, by the entry they link to (a story or conversation)."""
+    table = html[html.index("Drift: entries whose band got worse") :]
+    found = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
+        link = re.search(r'href="/review/(story|conversation)/(\d+)/"', row)
+        if link:
+            model = Story if link.group(1) == "story" else Conversation
+            entry = model.objects.get(pk=link.group(2))
+            found[entry] = " ".join(re.sub(r"<[^>]+>", " ", row).split())
+    return found
+
+
+def test_the_drift_says_why_each_score_moved_and_who_wrote_it(
+    cast, drifting, client_for, django_capture_on_commit_callbacks
+):
+    publish(cast.manager, guardrails=DRIFT_GUARDRAILS, capture=django_capture_on_commit_callbacks)
+    run_to_the_end(RecheckRun.objects.get().pk)
+    rows = _drift_rows(client_for(cast.manager).get("/review/recheck/").content.decode())
+    assert "Hits a new guardrail: “rooftop guarantee”" in rows[drifting.worse]
+    assert str(cast.rep) in rows[drifting.worse]
+    assert "Hits a new guardrail: “rooftop guarantee”" in rows[drifting.worse_story]
+    assert str(cast.marketer) in rows[drifting.worse_story]
+
+
+def test_the_drift_names_a_pillar_no_longer_told_and_filters_by_cause(
+    cast, drifting, client_for, django_capture_on_commit_callbacks
+):
+    publish(
+        cast.manager,
+        guardrails=DRIFT_GUARDRAILS,
+        pillars=RETOLD,
+        capture=django_capture_on_commit_callbacks,
+    )
+    run_to_the_end(RecheckRun.objects.get().pk)
+    client = client_for(cast.manager)
+    rows = _drift_rows(client.get("/review/recheck/").content.decode())
+    same = drifting.same
+    assert "No longer tells a pillar: Value over the whole life" in rows[same]
+    assert "Hits a new guardrail" not in rows[same]
+    assert "Hits a new guardrail" in rows[drifting.worse_story]
+
+    told = _drift_rows(client.get("/review/recheck/?cause=untold").content.decode())
+    assert same in told
+    hits = _drift_rows(client.get("/review/recheck/?cause=guardrail").content.decode())
+    assert same not in hits
+    assert drifting.worse_story in hits
+    # A cause that is not one shows every entry, as a tampered filter does elsewhere.
+    assert _drift_rows(client.get("/review/recheck/?cause=nope").content.decode()) == rows
+
+
 def test_the_status_page_shows_progress_and_drift(
     cast, drifting, client_for, django_capture_on_commit_callbacks, monkeypatch
 ):
@@ -547,6 +605,7 @@ def test_the_status_page_shows_progress_and_drift(
     assert f'href="/review/story/{drifting.worse_story.pk}/"' in html
     assert f'href="/review/conversation/{drifting.worse.pk}/"' in html
     assert f'href="/review/conversation/{drifting.better.pk}/"' not in html
+    assert drifting.worse.label in text  # named as everywhere else
     assert "Resume" not in text
     assert "Re-check 75%" in _text(client.get("/review/"))  # the queue follows it too
 
@@ -556,6 +615,50 @@ def test_the_status_page_shows_progress_and_drift(
     assert "Worse story" in text
     # The queue links to the results.
     assert "Re-check results" in _text(client.get("/review/"))
+
+
+def test_the_version_pages_link_to_their_re_check_with_its_progress(
+    cast, world, client_for, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(recheck, "BATCH_SIZE", 3)
+    v2 = publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    run = RecheckRun.objects.get()
+    recheck.recheck_batch(run.pk)
+    client = client_for(cast.manager)
+    link = f'href="/review/recheck/?version={v2.number}"'
+    for url in ("/plumb-line/", f"/plumb-line/versions/{v2.number}/"):
+        response = client.get(url)
+        assert link in response.content.decode(), url
+        assert "Re-check: 3 of 7 entries" in _text(response), url
+    run_to_the_end(run.pk)
+    assert "Re-check: 7 of 7 entries, finished" in _text(client.get("/plumb-line/"))
+    # Version 1 was never re-checked: its page names no run.
+    text = _text(client.get(f"/plumb-line/versions/{world.v1.number}/"))
+    assert "Re-check:" not in text
+
+
+def test_the_status_page_shows_the_run_of_the_version_asked_for(
+    cast, world, client_for, django_capture_on_commit_callbacks
+):
+    v2 = publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    publish(cast.manager, capture=django_capture_on_commit_callbacks)  # v3, the latest run
+    client = client_for(cast.manager)
+    assert "Version 3" in _text(client.get("/review/recheck/"))
+    text = _text(client.get(f"/review/recheck/?version={v2.number}"))
+    assert f"Version {v2.number} " in text
+    assert "Version 3" not in text
+    for bad in (world.v1.number, "abc", "-1", str(2**64)):
+        assert client.get(f"/review/recheck/?version={bad}").status_code == 404, bad
+
+
+@pytest.mark.parametrize("name", ["sales_lead", "marketing_lead", "rep", "marketer"])
+def test_only_those_who_follow_re_checks_see_the_link(
+    cast, world, client_for, django_capture_on_commit_callbacks, name
+):
+    publish(cast.manager, capture=django_capture_on_commit_callbacks)
+    response = client_for(getattr(cast, name)).get("/plumb-line/")
+    assert response.status_code == 200
+    assert "/review/recheck/" not in response.content.decode()
 
 
 def test_the_status_page_before_any_run(cast, client_for):

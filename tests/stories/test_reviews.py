@@ -149,6 +149,31 @@ class TestQueue:
         assert scores == sorted(scores)
         assert scores[:2] == [0, 75]
 
+    def test_each_row_names_its_client_channel_and_date(self, cast, client_for, world):
+        html = client_for(cast.manager).get("/review/").content.decode()
+        header = re.search(r"<thead>(.*?)</thead>", html, re.S).group(1)
+        columns = re.findall(r'<th scope="col">(.*?)</th>', header)
+        assert columns == ["Score", "Entry", "Kind", "Client", "Channel", "By", "Date"]
+        cells = {
+            int(pk): [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in row]
+            for pk, row in (
+                (m.group(1), re.findall(r"<td[^>]*>(.*?)</td>", m.group(2), re.S))
+                for m in re.finditer(
+                    r'<tr>\s*<td>.*?href="/review/conversation/(\d+)/"(.*?)</tr>', html, re.S
+                )
+            )
+        }
+        cheap = world.cheap_conversation
+        # The cells after the entry's: kind, client, channel, by, date.
+        assert cells[cheap.pk] == [
+            "Conversation",
+            "Northgate Cold Store",
+            "Call",
+            str(cast.rep),
+            f"{timezone.localdate(cheap.occurred_at):%-d %b %Y}",
+        ]
+        assert cells[world.team_conversation.pk][:2] == ["Conversation", "Brindle Brewing Co."]
+
     def test_the_first_page_shows_what_was_logged_since_it_was_last_seen(
         self, cast, client_for, world
     ):
@@ -420,6 +445,29 @@ class TestVerdicts:
         assert "Say added value." in feedback
         # Nobody else hears of it.
         assert "Feedback on my work" not in _text(client_for(cast.teammate).get("/"))
+
+    @pytest.mark.parametrize("name", ["marketing_lead", "manager"])
+    def test_those_who_decide_publish_or_send_back_from_the_entry(
+        self, cast, client_for, world, name
+    ):
+        client = client_for(getattr(cast, name))
+        page = client.get(f"/review/story/{world.in_review.pk}/").content.decode()
+        publish = f'href="/stories/{world.in_review.pk}/publish/">Publish…</a>'
+        assert publish in page
+        assert f'href="/stories/{world.in_review.pk}/send-back/">Send back…</a>' in page
+        # The link leads to the usual confirmation, which publishes.
+        assert client.get(f"/stories/{world.in_review.pk}/publish/").status_code == 200
+        assert client.post(f"/stories/{world.in_review.pk}/publish/").status_code == 302
+        world.in_review.refresh_from_db()
+        assert world.in_review.status == Story.Status.PUBLISHED
+        # Once published there is nothing left to publish.
+        page = client.get(f"/review/story/{world.in_review.pk}/").content.decode()
+        assert "Publish…" not in page
+        assert "Send back…" not in page
+
+    def test_a_conversation_entry_offers_no_publishing(self, cast, client_for, world):
+        page = client_for(cast.manager).get(f"/review/conversation/{world.rep_conversation.pk}/")
+        assert "Publish…" not in page.content.decode()
 
     def test_the_current_version_is_recorded_not_the_one_written_under(
         self, cast, client_for, world

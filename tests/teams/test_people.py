@@ -36,6 +36,7 @@ class TestPersonList:
     def test_empty_state(self, client_for, cast):
         response = client_for(cast.admin).get("/people/", {"q": "zzz-nobody"})
         assert "Nobody matches these filters." in response.content.decode()
+        assert '<a href="/people/">Clear the filters</a>' in response.content.decode()
 
     def test_team(self, client_for, cast):
         north = Team.objects.get(slug="sales-north")
