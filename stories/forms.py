@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -150,6 +150,14 @@ class ContactForm(forms.ModelForm):
 # How many of the rep's latest conversations the form takes its first offers from.
 RECENT = 50
 
+# The conversation form's optional parts, folded until they hold a value or an error.
+FOLDED_SECTIONS = {
+    "new_client": ("new_client",),
+    "goals": ("client_goals", "risks", "tco_topics"),
+    "stories": ("stories_used",),
+    "follow_up": ("outcome", "next_step", "next_step_due"),
+}
+
 
 class ConversationForm(forms.ModelForm):
     """The one form a rep fills in after a meeting, on a phone if need be."""
@@ -158,14 +166,8 @@ class ConversationForm(forms.ModelForm):
         queryset=Client.objects.none(),
         required=False,
         empty_label="Choose a client…",
-        help_text="Start typing in the search box to find one.",
     )
-    new_client = forms.CharField(
-        label="…or a new client",
-        required=False,
-        max_length=200,
-        help_text="The name of a client you have not logged before.",
-    )
+    new_client = forms.CharField(label="The new client's name", required=False, max_length=200)
     occurred_at = forms.DateTimeField(
         label="When",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -218,7 +220,7 @@ class ConversationForm(forms.ModelForm):
             "pillars",
         ]
         widgets = {
-            "notes": forms.Textarea(attrs={"rows": 5}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
             "client_goals": forms.Textarea(attrs={"rows": 2}),
             "risks": forms.Textarea(attrs={"rows": 2}),
             "next_step_due": forms.DateInput(attrs={"type": "date"}),
@@ -229,12 +231,15 @@ class ConversationForm(forms.ModelForm):
         recent clients and stories the form offers first."""
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = clients
-        # Choosing a client loads its people into the form (htmx).
+        # Choosing a client loads its people into the form (htmx). Its request is synchronised
+        # on itself, not with the form's live check that the same change sends, which
+        # cancelled it (or, queued, dropped it).
         self.fields["client"].widget.attrs.update(
             {
                 "data-hx-get": reverse("stories:contact_options"),
                 "data-hx-trigger": "change",
                 "data-hx-target": "#contact-options",
+                "data-hx-sync": "this:replace",
             }
         )
         self.fields["contacts"].queryset = Contact.objects.none()
@@ -261,6 +266,28 @@ class ConversationForm(forms.ModelForm):
                 client_id=client_id, client__in=clients
             )
         self._offer_recent(rep, clients, client_id)
+        if not self.is_bound and not self.instance.pk:
+            self.initial.setdefault("channel", self._usual_channel(rep))
+
+    @staticmethod
+    def _usual_channel(rep) -> str:
+        """The channel the rep logs most (the latest on a tie), or a call for a first one."""
+        usual = (
+            Conversation.objects.filter(rep=rep)
+            .values("channel")
+            .annotate(times=Count("pk"), last=Max("occurred_at"))
+            .order_by("-times", "-last")
+            .first()
+        )
+        return usual["channel"] if usual else Conversation.Channel.CALL
+
+    @property
+    def open_sections(self) -> dict[str, bool]:
+        """Which folded parts show open: those holding a value or an error."""
+        return {
+            section: any(self[name].value() or self[name].errors for name in names)
+            for section, names in FOLDED_SECTIONS.items()
+        }
 
     def _offer_recent(self, rep, clients, client_id) -> None:
         """Offer the chosen client and stories and the rep's recent ones, not every one.

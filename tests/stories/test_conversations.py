@@ -7,7 +7,9 @@ from html import unescape
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
 from django.test import Client as BrowserClient
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from stories import permissions, services
@@ -704,6 +706,79 @@ class TestValidation:
     def test_tampered_tco_topic(self, client_for, cast, world, version):
         response = self._post(client_for, cast, version, client=world.client, tco_topics=["999999"])
         assert response.context["form"].errors["tco_topics"]
+
+
+class TestPhoneForm:
+    """The form is filled in on a phone: the usual channel chosen, the optional parts folded."""
+
+    @staticmethod
+    def _folds(response) -> dict[str, bool]:
+        """Each folded part's summary → whether it shows open."""
+        found = re.findall(
+            r'<details class="form-section[^"]*"( open)?>\s*<summary>([^<]+)', _html(response)
+        )
+        return {unescape(summary).strip(): bool(is_open) for is_open, summary in found}
+
+    def test_the_channel_is_the_reps_usual_one(self, client_for, cast, world, version):
+        for channel in ("visit", "visit", "email"):
+            make_conversation(rep=cast.rep, client=world.client, version=version, channel=channel)
+        form = client_for(cast.rep).get("/conversations/new/").context["form"]
+        assert form["channel"].value() == "visit"
+
+    def test_a_first_conversation_is_a_call(self, client_for, cast, version):
+        form = client_for(cast.rep).get("/conversations/new/").context["form"]
+        assert form["channel"].value() == "call"
+
+    def test_editing_keeps_the_channel(self, client_for, cast, world, version):
+        make_conversation(rep=cast.rep, client=world.client, version=version, channel="visit")
+        make_conversation(rep=cast.rep, client=world.client, version=version, channel="visit")
+        url = f"/conversations/{world.conversation.pk}/edit/"
+        assert client_for(cast.rep).get(url).context["form"]["channel"].value() == "call"
+
+    def test_the_usual_channel_costs_one_query_however_many_conversations(
+        self, client_for, cast, world, version, django_assert_num_queries
+    ):
+        browser = client_for(cast.rep)
+        browser.get("/conversations/new/")  # the session and caches warm
+        with CaptureQueriesContext(connection) as few:
+            browser.get("/conversations/new/")
+        for channel in ("visit", "email", "visit", "chat"):
+            make_conversation(rep=cast.rep, client=world.client, version=version, channel=channel)
+        with django_assert_num_queries(len(few.captured_queries)):
+            browser.get("/conversations/new/")
+        usual = [q["sql"] for q in few.captured_queries if "COUNT(" in q["sql"].upper()]
+        assert len(usual) == 1
+
+    def test_the_optional_parts_are_folded(self, client_for, cast, world, version):
+        folds = self._folds(client_for(cast.rep).get("/conversations/new/"))
+        assert folds == {
+            "A client you have not logged before?": False,
+            "Goals, risks, cost of ownership": False,
+            "Stories you used": False,
+            "Outcome and next step": False,
+        }
+
+    def test_a_part_with_a_value_is_open(self, client_for, cast, world, version):
+        conversation = make_conversation(
+            rep=cast.rep, client=world.client, version=version, next_step="Send the quote"
+        )
+        folds = self._folds(client_for(cast.rep).get(f"/conversations/{conversation.pk}/edit/"))
+        assert folds == {
+            "Goals, risks, cost of ownership": False,
+            "Stories you used": False,
+            "Outcome and next step": True,
+        }
+
+    def test_a_part_with_an_error_is_open(self, client_for, cast, world, version):
+        data = _form(version, new_client="Acme Robotics", client_goals="", next_step_due="soon")
+        response = client_for(cast.rep).post("/conversations/new/", data)
+        assert response.status_code == 200
+        assert response.context["form"].errors["next_step_due"]
+        folds = self._folds(response)
+        assert folds["A client you have not logged before?"] is True  # it holds a value
+        assert folds["Goals, risks, cost of ownership"] is False
+        assert folds["Outcome and next step"] is True  # the error
+        assert folds["Stories you used"] is False
 
 
 class TestDoubleSubmit:
