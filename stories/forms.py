@@ -147,12 +147,45 @@ class ContactForm(forms.ModelForm):
         fields = ["name", "role", "email", "phone"]
 
 
+class NewContactsField(forms.CharField):
+    """The people at a new client, one a line: "Amara Osei" or "Amara Osei, Owner".
+
+    Cleans to a list of (name, role) pairs, spaces tidied; blank lines are skipped.
+    """
+
+    MOST = 30
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def to_python(self, value):
+        name_limit = Contact._meta.get_field("name").max_length
+        role_limit = Contact._meta.get_field("role").max_length
+        people, seen = [], {}
+        for number, line in enumerate(super().to_python(value).splitlines(), start=1):
+            name, _, role = (" ".join(part.split()) for part in line.partition(","))
+            if not (name or role):
+                continue
+            if not name:
+                raise ValidationError(f"Line {number}: write the name before the comma.")
+            if len(name) > name_limit:
+                raise ValidationError(f"Line {number}: a name has at most {name_limit} characters.")
+            if len(role) > role_limit:
+                raise ValidationError(f"Line {number}: a role has at most {role_limit} characters.")
+            if name.casefold() in seen:
+                first = seen[name.casefold()]
+                raise ValidationError(f"Line {number}: the same person as line {first}.")
+            seen[name.casefold()] = number
+            people.append((name, role))
+        if len(people) > self.MOST:
+            raise ValidationError(f"Add at most {self.MOST} people here.")
+        return people
+
+
 # How many of the rep's latest conversations the form takes its first offers from.
 RECENT = 50
 
 # The conversation form's optional parts, folded until they hold a value or an error.
 FOLDED_SECTIONS = {
-    "new_client": ("new_client",),
+    "new_client": ("new_client", "new_contacts"),
     "goals": ("client_goals", "risks", "tco_topics"),
     "stories": ("stories_used",),
     "follow_up": ("outcome", "next_step", "next_step_due"),
@@ -168,6 +201,12 @@ class ConversationForm(forms.ModelForm):
         empty_label="Choose a client…",
     )
     new_client = forms.CharField(label="The new client's name", required=False, max_length=200)
+    new_contacts = NewContactsField(
+        label="People you met there",
+        required=False,
+        help_text="One a line, with their role after a comma if you like: “Amara Osei, Owner”. "
+        "They become the client's contacts.",
+    )
     occurred_at = forms.DateTimeField(
         label="When",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -335,9 +374,16 @@ class ConversationForm(forms.ModelForm):
                     else "A client with this name already exists in another team; "
                     "ask your sales lead.",
                 )
+        if cleaned.get("new_contacts") and not new_client:
+            self.add_error(
+                "new_contacts",
+                "People can be added here only with a new client; add them on the client's page.",
+            )
         contacts = cleaned.get("contacts") or []
         if contacts and not client:
-            self.add_error("contacts", "A new client has no contacts yet; add them afterwards.")
+            self.add_error(
+                "contacts", "A new client has no contacts yet: name the people you met below it."
+            )
         elif client and any(contact.client_id != client.pk for contact in contacts):
             self.add_error("contacts", "Choose people who work at this client.")
         return cleaned

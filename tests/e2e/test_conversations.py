@@ -31,6 +31,7 @@ def test_a_rep_logs_a_conversation_on_a_phone(sign_in, cast, page, live_server):
 
     page.get_by_text("A client you have not logged before?").click()
     page.get_by_label("The new client's name").fill("Acme Robotics")
+    page.get_by_label("People you met there").fill("Dana Fox, Facilities manager")
     page.get_by_label("When").fill(when.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("Channel").select_option(label="Call")
     page.get_by_label("Summary").fill("Walked the roof with the owner.")
@@ -75,6 +76,8 @@ def test_a_rep_logs_a_conversation_on_a_phone(sign_in, cast, page, live_server):
     assert conversation.client.name == "Acme Robotics"
     assert conversation.client.owner == cast.rep
     assert list(conversation.stories_used.all()) == [story]
+    assert [str(c) for c in conversation.client.contacts.all()] == ["Dana Fox (Facilities manager)"]
+    assert [c.name for c in conversation.contacts.all()] == ["Dana Fox"]
     assert conversation.channel == "call"
     assert timezone.localtime(conversation.occurred_at).strftime("%Y-%m-%dT%H:%M") == (
         when.strftime("%Y-%m-%dT%H:%M")

@@ -7,6 +7,7 @@ from html import unescape
 from types import SimpleNamespace
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client as BrowserClient
 from django.test.utils import CaptureQueriesContext
@@ -571,6 +572,25 @@ class TestCreate:
         assert new.name_key == "acme robotics"
         assert conversation.client == new
 
+    def test_inline_new_client_with_its_people(self, client_for, cast, version):
+        people = "Amara Osei, Owner\n\n   Sam   Reed  \nLi Wei ,  Head of facilities\n"
+        data = _form(version, new_client="Acme Robotics", new_contacts=people)
+        response = client_for(cast.rep).post("/conversations/new/", data)
+        assert response.status_code == 302
+        new = Client.objects.get(name="Acme Robotics")
+        expected = ["Amara Osei (Owner)", "Li Wei (Head of facilities)", "Sam Reed"]
+        assert [str(contact) for contact in new.contacts.all()] == expected
+        conversation = Conversation.objects.get()
+        assert [str(contact) for contact in conversation.contacts.all()] == expected  # were there
+
+    def test_the_new_people_field_is_offered_with_the_new_client(self, client_for, cast, version):
+        content = _html(client_for(cast.rep).get("/conversations/new/"))
+        assert 'name="new_contacts"' in content
+
+    def test_the_new_people_field_is_not_offered_on_edit(self, client_for, cast, world, version):
+        url = f"/conversations/{world.conversation.pk}/edit/"
+        assert 'name="new_contacts"' not in _html(client_for(cast.rep).get(url))
+
     def test_without_a_plumb_line(self, client_for, cast):
         response = client_for(cast.rep).get("/conversations/new/", follow=True)
         assert response.redirect_chain == [("/conversations/", 302)]
@@ -667,6 +687,35 @@ class TestValidation:
         message = "Choose the client, or name a new one below."
         assert response.context["form"].errors["client"] == [message]
         assert message in _html(response)
+
+    def test_new_people_without_a_new_client(self, client_for, cast, world, version):
+        before = Contact.objects.count()
+        response = self._post(
+            client_for, cast, version, client=world.client, new_contacts="Sam Reed"
+        )
+        assert response.context["form"].errors["new_contacts"] == [
+            "People can be added here only with a new client; add them on the client's page."
+        ]
+        assert Contact.objects.count() == before
+
+    @pytest.mark.parametrize(
+        ("people", "error"),
+        [
+            ("x" * 161, "Line 1: a name has at most 160 characters."),
+            ("Sam Reed\nAmara, " + "r" * 121, "Line 2: a role has at most 120 characters."),
+            ("Sam Reed\n, Owner", "Line 2: write the name before the comma."),
+            ("Sam Reed\nsam  REED", "Line 2: the same person as line 1."),
+            ("\n".join(f"Person {n}" for n in range(31)), "Add at most 30 people here."),
+        ],
+    )
+    def test_bad_new_people(self, client_for, cast, version, people, error):
+        before = Contact.objects.count()
+        response = self._post(
+            client_for, cast, version, new_client="Acme Robotics", new_contacts=people
+        )
+        assert response.context["form"].errors["new_contacts"] == [error]
+        assert error in unescape(_html(response))
+        assert Contact.objects.count() == before
 
     def test_both_client_and_new_client(self, client_for, cast, world, version):
         response = self._post(
@@ -849,6 +898,23 @@ class TestDoubleSubmit:
         assert created
         assert theirs != mine
         assert theirs.rep == cast.other_rep
+
+    def test_the_service_makes_the_people_with_the_client_or_nothing(self, cast, version):
+        data = {
+            "new_client": "Acme Robotics",
+            "occurred_at": timezone.now(),
+            "channel": "call",
+            "summary": "First call.",
+            "pillars": list(version.pillars.all()[:1]),
+            "new_contacts": [("Amara Osei", "Owner"), ("x" * 161, "")],
+        }
+        with pytest.raises(ValidationError):
+            services.conversation_log(rep=cast.rep, version=version, data=data)
+        assert not Client.objects.filter(name="Acme Robotics").exists()
+        assert not Contact.objects.filter(name="Amara Osei").exists()
+        data["new_contacts"] = [("Amara Osei", "Owner")]
+        conversation, _ = services.conversation_log(rep=cast.rep, version=version, data=data)
+        assert [str(c) for c in conversation.client.contacts.all()] == ["Amara Osei (Owner)"]
 
     def test_without_a_token_each_call_saves(self, cast, world, version):
         make_conversation(rep=cast.rep, client=world.client, version=version, summary="Same")
