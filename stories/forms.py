@@ -211,10 +211,12 @@ class ConversationForm(forms.ModelForm):
         label="When",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+    # The page draws these boxes one by one (choice.tag), which only the widget's attrs
+    # style: with Bootstrap's class here, a form sent back looks like the boxes htmx loads.
     contacts = IdsChoiceField(
         queryset=Contact.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         label="Who was there",
     )
     tco_topics = IdsChoiceField(
@@ -226,7 +228,7 @@ class ConversationForm(forms.ModelForm):
     stories_used = IdsChoiceField(
         queryset=Story.objects.live().order_by("title"),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         label="Stories you used",
         error_messages={
             "invalid_choice": "Only published stories can be used with a client.",

@@ -176,3 +176,28 @@ def test_a_typical_call_fits_in_two_phone_screens(sign_in, cast, page, live_serv
         "measured-results",
     ]
     assert [c.name for c in conversation.contacts.all()] == ["Amara Osei"]
+
+
+def test_a_form_sent_back_says_what_to_fix_and_keeps_its_looks(sign_in, cast, page, live_server):
+    _company(cast)
+    page.set_viewport_size({"width": 375, "height": 812})
+    page = sign_in("rep", PASSWORD)
+    page.goto(f"{live_server.url}/conversations/new/")
+    with page.expect_response("**/clients/contact-options/**"):
+        page.get_by_label("Client", exact=True).select_option(label="Northgate Cold Store")
+    amara = page.get_by_label("Amara Osei (Owner)")
+    amara.check()
+    looks = "e => [getComputedStyle(e).appearance, e.getBoundingClientRect().width]"
+    loaded = amara.evaluate(looks)
+    page.get_by_role("button", name="Save conversation").click()  # no summary, no pillar
+
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()
+    assert summary.bounding_box()["y"] < 812  # at the top, on the first screen
+    expect(page.get_by_label("Amara Osei (Owner)")).to_be_checked()
+    assert page.get_by_label("Amara Osei (Owner)").evaluate(looks) == loaded
+    summary.get_by_role("link", name="This field is required.").click()
+    expect(page.get_by_label("Summary")).to_be_focused()
+    summary.get_by_role("link", name="Tag at least one pillar.").click()
+    expect(page.get_by_label("Value over the whole life")).to_be_focused()
