@@ -198,7 +198,7 @@ def score_trend(user, filters: DashboardFilters) -> list[dict]:
         for row in published_stories(filters)
         .annotate(week=_week("published_at"))
         .values("week")
-        .annotate(avg=Avg("score"), n=Count("pk"))
+        .annotate(avg=Avg("score"), n=Count("pk"), scored=Count("score"), score_sum=Sum("score"))
         .order_by("week")
     }
     conversations = defaultdict(lambda: {"n": 0, "scored": 0, "score_sum": 0})
@@ -206,11 +206,11 @@ def score_trend(user, filters: DashboardFilters) -> list[dict]:
         week = conversations[monday(row["day"])]
         for name in week:
             week[name] += row[name]
-    empty = {"avg": None, "n": 0}
+    empty = {"avg": None, "n": 0, "scored": 0, "score_sum": 0}
     rows = []
     for week in filters.weeks():
         story = stories.get(week, empty)
-        conversation = conversations.get(week, {"n": 0})
+        conversation = conversations.get(week, empty)
         rows.append(
             {
                 "week": week,
@@ -218,9 +218,39 @@ def score_trend(user, filters: DashboardFilters) -> list[dict]:
                 "stories": story["n"],
                 "conversation_avg": rounded(_average(conversation)),
                 "conversations": conversation["n"],
+                # The sums behind the averages, for the averages over the whole range.
+                "story_scored": story["scored"],
+                "story_score_sum": story["score_sum"] or 0,
+                "conversation_scored": conversation["scored"],
+                "conversation_score_sum": conversation["score_sum"],
             }
         )
     return rows
+
+
+# --- At a glance ---------------------------------------------------------------------------
+
+
+def glance(coverage: dict, trend: list[dict], guardrails: list[dict], usage: dict) -> dict:
+    """The few figures a manager acts on, taken from the sections' own figures (no query):
+    the average scores over the range, the pillar told least alike by the two sides, the
+    term to avoid heard most and how many published stories nobody used."""
+
+    def average(side: str) -> int | None:
+        scored = sum(row[f"{side}_scored"] for row in trend)
+        total = sum(row[f"{side}_score_sum"] for row in trend)
+        return rounded(total / scored) if scored else None
+
+    gaps = [row for row in coverage["rows"] if row["gap"]]
+    return {
+        "stories": coverage["stories"],
+        "story_avg": average("story"),
+        "conversations": coverage["conversations"],
+        "conversation_avg": average("conversation"),
+        "widest_gap": max(gaps, key=lambda row: abs(row["gap"]), default=None),
+        "top_term": guardrails[0] if guardrails else None,
+        "unused": usage["unused_count"],
+    }
 
 
 # --- 3. Guardrail terms --------------------------------------------------------------------

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -153,8 +153,49 @@ class ContactForm(forms.ModelForm):
         fields = ["name", "role", "email", "phone"]
 
 
+class NewContactsField(forms.CharField):
+    """The people at a new client, one a line: "Amara Osei" or "Amara Osei, Owner".
+
+    Cleans to a list of (name, role) pairs, spaces tidied; blank lines are skipped.
+    """
+
+    MOST = 30
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def to_python(self, value):
+        name_limit = Contact._meta.get_field("name").max_length
+        role_limit = Contact._meta.get_field("role").max_length
+        people, seen = [], {}
+        for number, line in enumerate(super().to_python(value).splitlines(), start=1):
+            name, _, role = (" ".join(part.split()) for part in line.partition(","))
+            if not (name or role):
+                continue
+            if not name:
+                raise ValidationError(f"Line {number}: write the name before the comma.")
+            if len(name) > name_limit:
+                raise ValidationError(f"Line {number}: a name has at most {name_limit} characters.")
+            if len(role) > role_limit:
+                raise ValidationError(f"Line {number}: a role has at most {role_limit} characters.")
+            if name.casefold() in seen:
+                first = seen[name.casefold()]
+                raise ValidationError(f"Line {number}: the same person as line {first}.")
+            seen[name.casefold()] = number
+            people.append((name, role))
+        if len(people) > self.MOST:
+            raise ValidationError(f"Add at most {self.MOST} people here.")
+        return people
+
+
 # How many of the rep's latest conversations the form takes its first offers from.
 RECENT = 50
+
+# The conversation form's optional parts, folded until they hold a value or an error.
+FOLDED_SECTIONS = {
+    "new_client": ("new_client", "new_contacts"),
+    "goals": ("client_goals", "risks", "tco_topics"),
+    "stories": ("stories_used",),
+    "follow_up": ("outcome", "next_step", "next_step_due"),
+}
 
 
 class ConversationForm(EntryForm):
@@ -164,22 +205,24 @@ class ConversationForm(EntryForm):
         queryset=Client.objects.none(),
         required=False,
         empty_label="Choose a client…",
-        help_text="Start typing in the search box to find one.",
     )
-    new_client = forms.CharField(
-        label="…or a new client",
+    new_client = forms.CharField(label="The new client's name", required=False, max_length=200)
+    new_contacts = NewContactsField(
+        label="People you met there",
         required=False,
-        max_length=200,
-        help_text="The name of a client you have not logged before.",
+        help_text="One a line, with their role after a comma if you like: “Amara Osei, Owner”. "
+        "They become the client's contacts.",
     )
     occurred_at = forms.DateTimeField(
         label="When",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+    # The page draws these boxes one by one (choice.tag), which only the widget's attrs
+    # style: with Bootstrap's class here, a form sent back looks like the boxes htmx loads.
     contacts = IdsChoiceField(
         queryset=Contact.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         label="Who was there",
     )
     tco_topics = IdsChoiceField(
@@ -191,7 +234,7 @@ class ConversationForm(EntryForm):
     stories_used = IdsChoiceField(
         queryset=Story.objects.live().order_by("title"),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         label="Stories you used",
         error_messages={
             "invalid_choice": "Only published stories can be used with a client.",
@@ -223,7 +266,7 @@ class ConversationForm(EntryForm):
             "pillars",
         ]
         widgets = {
-            "notes": forms.Textarea(attrs={"rows": 5}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
             "client_goals": forms.Textarea(attrs={"rows": 2}),
             "risks": forms.Textarea(attrs={"rows": 2}),
             "next_step_due": forms.DateInput(attrs={"type": "date"}),
@@ -234,12 +277,15 @@ class ConversationForm(EntryForm):
         recent clients and stories the form offers first."""
         super().__init__(*args, version=version, **kwargs)
         self.fields["client"].queryset = clients
-        # Choosing a client loads its people into the form (htmx).
+        # Choosing a client loads its people into the form (htmx). Its request is synchronised
+        # on itself, not with the form's live check that the same change sends, which
+        # cancelled it (or, queued, dropped it).
         self.fields["client"].widget.attrs.update(
             {
                 "data-hx-get": reverse("stories:contact_options"),
                 "data-hx-trigger": "change",
                 "data-hx-target": "#contact-options",
+                "data-hx-sync": "this:replace",
             }
         )
         self.fields["contacts"].queryset = Contact.objects.none()
@@ -260,6 +306,28 @@ class ConversationForm(EntryForm):
                 client_id=client_id, client__in=clients
             )
         self._offer_recent(rep, clients, client_id)
+        if not self.is_bound and not self.instance.pk:
+            self.initial.setdefault("channel", self._usual_channel(rep))
+
+    @staticmethod
+    def _usual_channel(rep) -> str:
+        """The channel the rep logs most (the latest on a tie), or a call for a first one."""
+        usual = (
+            Conversation.objects.filter(rep=rep)
+            .values("channel")
+            .annotate(times=Count("pk"), last=Max("occurred_at"))
+            .order_by("-times", "-last")
+            .first()
+        )
+        return usual["channel"] if usual else Conversation.Channel.CALL
+
+    @property
+    def open_sections(self) -> dict[str, bool]:
+        """Which folded parts show open: those holding a value or an error."""
+        return {
+            section: any(self[name].value() or self[name].errors for name in names)
+            for section, names in FOLDED_SECTIONS.items()
+        }
 
     def _offer_recent(self, rep, clients, client_id) -> None:
         """Offer the chosen client and stories and the rep's recent ones, not every one.
@@ -307,9 +375,16 @@ class ConversationForm(EntryForm):
                     else "A client with this name already exists in another team; "
                     "ask your sales lead.",
                 )
+        if cleaned.get("new_contacts") and not new_client:
+            self.add_error(
+                "new_contacts",
+                "People can be added here only with a new client; add them on the client's page.",
+            )
         contacts = cleaned.get("contacts") or []
         if contacts and not client:
-            self.add_error("contacts", "A new client has no contacts yet; add them afterwards.")
+            self.add_error(
+                "contacts", "A new client has no contacts yet: name the people you met below it."
+            )
         elif client and any(contact.client_id != client.pk for contact in contacts):
             self.add_error("contacts", "Choose people who work at this client.")
         return cleaned

@@ -269,6 +269,21 @@ def contact_save(*, contact: Contact, name: str, role: str, email: str, phone: s
     return contact
 
 
+def _new_contacts(client: Client, people) -> list[Contact]:
+    """The people named with a new client as (name, role) pairs, made in the caller's
+    transaction; one the client has already (it was just added, see
+    _client_for_conversation) is not made twice."""
+    known = {contact.name.casefold(): contact for contact in client.contacts.all()}
+    contacts = []
+    for name, role in people:
+        contact = known.get(name.casefold()) or Contact(client=client, name=name, role=role)
+        if contact.pk is None:
+            contact.full_clean()
+            contact.save()
+        contacts.append(contact)
+    return contacts
+
+
 def _record_conversation(conversation: Conversation, data: dict) -> None:
     conversation.contacts.set(data.get("contacts") or [])
     conversation.tco_topics.set(data.get("tco_topics") or [])
@@ -282,6 +297,9 @@ def _record_conversation(conversation: Conversation, data: dict) -> None:
 def conversation_log(*, rep, version, data: dict, token=None) -> tuple[Conversation, bool]:
     """Log a conversation; with the form's token, a second submit returns the first one.
 
+    A new client (data["new_client"]) comes with the people named in data["new_contacts"],
+    who were there; anything invalid leaves no client, contact or conversation behind.
+
     Returns (conversation, created).
     """
     if token:
@@ -291,6 +309,8 @@ def conversation_log(*, rep, version, data: dict, token=None) -> tuple[Conversat
     try:
         with transaction.atomic():
             client = data.get("client") or _client_for_conversation(rep, data["new_client"])
+            if data.get("new_contacts"):
+                data = {**data, "contacts": _new_contacts(client, data["new_contacts"])}
             conversation = Conversation(
                 rep=rep, client=client, plumbline_version=version, submission_token=token
             )

@@ -187,7 +187,10 @@ def column_chart(label: str, columns, *, maximum=100, unit="") -> dict:
     left, top, plot, col_w, gap = 44, 10, 160, 12, 10
     maximum = maximum or 1
     group = (len(columns[0][1]) if columns else 2) * col_w + gap
-    every = max(1, math.ceil(len(columns) / 13))
+    # A label every `every` columns, so that neither too many labels show nor two touch:
+    # at 11px a character is at most ~7px wide ("14 Sep" is 6 characters), plus a gap.
+    longest = max((len(column_label) for column_label, _values in columns), default=0)
+    every = max(1, math.ceil(len(columns) / 13), math.ceil((longest * 7 + 8) / group))
     bars, texts, lines = [], [], []
     for mark in (0, maximum / 2, maximum):
         y = top + plot * (1 - mark / maximum)
@@ -333,6 +336,7 @@ def _figures_context(user, filters, version, export_query) -> dict:
         "export_query": export_query,
         "marketing_fill": MARKETING_FILL,
         "sales_fill": SALES_FILL,
+        "glance": figures.glance(coverage, trend, guardrails, usage),
         "coverage": coverage,
         "coverage_chart": bar_chart(
             "Share of stories and of conversations that tell each pillar; "

@@ -72,3 +72,15 @@ def test_no_content_security_policy_violations(sign_in, cast, page):
     page.goto(page.url.rstrip("/") + "/people/")
     expect(page.get_by_role("heading", name="People")).to_be_visible()
     assert violations == []
+
+
+def test_a_failed_sign_in_puts_the_focus_on_what_to_fix(cast, page, live_server):
+    """The error summary takes the focus, not the username field's autofocus."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    expect(page.get_by_label("Username")).to_be_focused()
+    page.get_by_label("Username").fill("rep")
+    page.get_by_role("button", name="Sign in").click()
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link", name="This field is required.").click()
+    expect(page.get_by_label("Password")).to_be_focused()

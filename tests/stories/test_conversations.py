@@ -7,6 +7,9 @@ from html import unescape
 from types import SimpleNamespace
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from stories import permissions, services
@@ -588,6 +591,25 @@ class TestCreate:
         assert new.name_key == "acme robotics"
         assert conversation.client == new
 
+    def test_inline_new_client_with_its_people(self, client_for, cast, version):
+        people = "Amara Osei, Owner\n\n   Sam   Reed  \nLi Wei ,  Head of facilities\n"
+        data = _form(version, new_client="Acme Robotics", new_contacts=people)
+        response = client_for(cast.rep).post("/conversations/new/", data)
+        assert response.status_code == 302
+        new = Client.objects.get(name="Acme Robotics")
+        expected = ["Amara Osei (Owner)", "Li Wei (Head of facilities)", "Sam Reed"]
+        assert [str(contact) for contact in new.contacts.all()] == expected
+        conversation = Conversation.objects.get()
+        assert [str(contact) for contact in conversation.contacts.all()] == expected  # were there
+
+    def test_the_new_people_field_is_offered_with_the_new_client(self, client_for, cast, version):
+        content = _html(client_for(cast.rep).get("/conversations/new/"))
+        assert 'name="new_contacts"' in content
+
+    def test_the_new_people_field_is_not_offered_on_edit(self, client_for, cast, world, version):
+        url = f"/conversations/{world.conversation.pk}/edit/"
+        assert 'name="new_contacts"' not in _html(client_for(cast.rep).get(url))
+
     def test_without_a_plumb_line(self, client_for, cast):
         response = client_for(cast.rep).get("/conversations/new/", follow=True)
         assert response.redirect_chain == [("/conversations/", 302)]
@@ -685,6 +707,35 @@ class TestValidation:
         assert response.context["form"].errors["client"] == [message]
         assert message in _html(response)
 
+    def test_new_people_without_a_new_client(self, client_for, cast, world, version):
+        before = Contact.objects.count()
+        response = self._post(
+            client_for, cast, version, client=world.client, new_contacts="Sam Reed"
+        )
+        assert response.context["form"].errors["new_contacts"] == [
+            "People can be added here only with a new client; add them on the client's page."
+        ]
+        assert Contact.objects.count() == before
+
+    @pytest.mark.parametrize(
+        ("people", "error"),
+        [
+            ("x" * 161, "Line 1: a name has at most 160 characters."),
+            ("Sam Reed\nAmara, " + "r" * 121, "Line 2: a role has at most 120 characters."),
+            ("Sam Reed\n, Owner", "Line 2: write the name before the comma."),
+            ("Sam Reed\nsam  REED", "Line 2: the same person as line 1."),
+            ("\n".join(f"Person {n}" for n in range(31)), "Add at most 30 people here."),
+        ],
+    )
+    def test_bad_new_people(self, client_for, cast, version, people, error):
+        before = Contact.objects.count()
+        response = self._post(
+            client_for, cast, version, new_client="Acme Robotics", new_contacts=people
+        )
+        assert response.context["form"].errors["new_contacts"] == [error]
+        assert error in unescape(_html(response))
+        assert Contact.objects.count() == before
+
     def test_both_client_and_new_client(self, client_for, cast, world, version):
         response = self._post(
             client_for, cast, version, client=world.client, new_client="Acme Robotics"
@@ -723,6 +774,79 @@ class TestValidation:
     def test_tampered_tco_topic(self, client_for, cast, world, version):
         response = self._post(client_for, cast, version, client=world.client, tco_topics=["999999"])
         assert response.context["form"].errors["tco_topics"]
+
+
+class TestPhoneForm:
+    """The form is filled in on a phone: the usual channel chosen, the optional parts folded."""
+
+    @staticmethod
+    def _folds(response) -> dict[str, bool]:
+        """Each folded part's summary → whether it shows open."""
+        found = re.findall(
+            r'<details class="form-section[^"]*"( open)?>\s*<summary>([^<]+)', _html(response)
+        )
+        return {unescape(summary).strip(): bool(is_open) for is_open, summary in found}
+
+    def test_the_channel_is_the_reps_usual_one(self, client_for, cast, world, version):
+        for channel in ("visit", "visit", "email"):
+            make_conversation(rep=cast.rep, client=world.client, version=version, channel=channel)
+        form = client_for(cast.rep).get("/conversations/new/").context["form"]
+        assert form["channel"].value() == "visit"
+
+    def test_a_first_conversation_is_a_call(self, client_for, cast, version):
+        form = client_for(cast.rep).get("/conversations/new/").context["form"]
+        assert form["channel"].value() == "call"
+
+    def test_editing_keeps_the_channel(self, client_for, cast, world, version):
+        make_conversation(rep=cast.rep, client=world.client, version=version, channel="visit")
+        make_conversation(rep=cast.rep, client=world.client, version=version, channel="visit")
+        url = f"/conversations/{world.conversation.pk}/edit/"
+        assert client_for(cast.rep).get(url).context["form"]["channel"].value() == "call"
+
+    def test_the_usual_channel_costs_one_query_however_many_conversations(
+        self, client_for, cast, world, version, django_assert_num_queries
+    ):
+        browser = client_for(cast.rep)
+        browser.get("/conversations/new/")  # the session and caches warm
+        with CaptureQueriesContext(connection) as few:
+            browser.get("/conversations/new/")
+        for channel in ("visit", "email", "visit", "chat"):
+            make_conversation(rep=cast.rep, client=world.client, version=version, channel=channel)
+        with django_assert_num_queries(len(few.captured_queries)):
+            browser.get("/conversations/new/")
+        usual = [q["sql"] for q in few.captured_queries if "COUNT(" in q["sql"].upper()]
+        assert len(usual) == 1
+
+    def test_the_optional_parts_are_folded(self, client_for, cast, world, version):
+        folds = self._folds(client_for(cast.rep).get("/conversations/new/"))
+        assert folds == {
+            "A client you have not logged before?": False,
+            "Goals, risks, cost of ownership": False,
+            "Stories you used": False,
+            "Outcome and next step": False,
+        }
+
+    def test_a_part_with_a_value_is_open(self, client_for, cast, world, version):
+        conversation = make_conversation(
+            rep=cast.rep, client=world.client, version=version, next_step="Send the quote"
+        )
+        folds = self._folds(client_for(cast.rep).get(f"/conversations/{conversation.pk}/edit/"))
+        assert folds == {
+            "Goals, risks, cost of ownership": False,
+            "Stories you used": False,
+            "Outcome and next step": True,
+        }
+
+    def test_a_part_with_an_error_is_open(self, client_for, cast, world, version):
+        data = _form(version, new_client="Acme Robotics", client_goals="", next_step_due="soon")
+        response = client_for(cast.rep).post("/conversations/new/", data)
+        assert response.status_code == 200
+        assert response.context["form"].errors["next_step_due"]
+        folds = self._folds(response)
+        assert folds["A client you have not logged before?"] is True  # it holds a value
+        assert folds["Goals, risks, cost of ownership"] is False
+        assert folds["Outcome and next step"] is True  # the error
+        assert folds["Stories you used"] is False
 
 
 class TestDoubleSubmit:
@@ -781,6 +905,23 @@ class TestDoubleSubmit:
         assert created
         assert theirs != mine
         assert theirs.rep == cast.other_rep
+
+    def test_the_service_makes_the_people_with_the_client_or_nothing(self, cast, version):
+        data = {
+            "new_client": "Acme Robotics",
+            "occurred_at": timezone.now(),
+            "channel": "call",
+            "summary": "First call.",
+            "pillars": list(version.pillars.all()[:1]),
+            "new_contacts": [("Amara Osei", "Owner"), ("x" * 161, "")],
+        }
+        with pytest.raises(ValidationError):
+            services.conversation_log(rep=cast.rep, version=version, data=data)
+        assert not Client.objects.filter(name="Acme Robotics").exists()
+        assert not Contact.objects.filter(name="Amara Osei").exists()
+        data["new_contacts"] = [("Amara Osei", "Owner")]
+        conversation, _ = services.conversation_log(rep=cast.rep, version=version, data=data)
+        assert [str(c) for c in conversation.client.contacts.all()] == ["Amara Osei (Owner)"]
 
     def test_without_a_token_each_call_saves(self, cast, world, version):
         make_conversation(rep=cast.rep, client=world.client, version=version, summary="Same")

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from stories.dashboard import DashboardFilters
+from stories.dashboard import DashboardFilters, rounded
 from stories.models import Story
 from teams.models import Team
 from tests.stories.conversation_factories import make_client, make_conversation
@@ -189,6 +189,39 @@ def test_score_trend_buckets_by_week(cast, client_for, world):
     assert all(row["stories"] == row["conversations"] == 0 for row in others)
     assert all(row["story_avg"] is None for row in others)
     assert len(trend) >= 13  # the default 90 days
+
+
+def test_the_headline_figures_come_first(cast, client_for, world):
+    """The few figures a manager acts on lead the page; the sections follow, folded."""
+    response = page(client_for, cast.manager)
+    glance = response.context["glance"]
+    stories, conversations = (world.s1, world.s2, world.s3), (world.c1, world.c2, world.c3)
+    assert glance["stories"] == glance["conversations"] == 3
+    assert glance["story_avg"] == rounded(sum(s.score for s in stories) / 3)
+    assert glance["conversation_avg"] == rounded(sum(c.score for c in conversations) / 3)
+    assert glance["widest_gap"]["key"] == "lifetime-value"
+    assert glance["top_term"]["phrase"] == "cheap"
+    assert glance["unused"] == 1
+    content = response.content.decode()
+    assert content.index(">At a glance<") < content.index(">Pillar coverage<")
+    for heading in ("coverage", "trend", "guardrails", "usage", "teams", "people"):
+        assert re.search(
+            rf'<details class="dashboard-detail">\s*<summary><h2 [^>]*id="{heading}-heading"',
+            content,
+        ), heading
+
+
+def test_the_headline_without_entries(cast, client_for, version):
+    glance = page(client_for, cast.manager).context["glance"]
+    assert glance["story_avg"] is glance["conversation_avg"] is None
+    assert glance["widest_gap"] is glance["top_term"] is None
+    assert "no data" in page(client_for, cast.manager).content.decode()
+
+
+def test_the_period_is_said_as_the_date_inputs_hold_it(cast, client_for, version):
+    content = page(client_for, cast.manager, "?since=2026-09-07&until=2026-10-05").content
+    assert "Showing 2026-09-07 to 2026-10-05" in content.decode()
+    assert 'value="2026-09-07"' in content.decode()
 
 
 def test_story_usage_counts_and_the_unused(cast, client_for, world):
@@ -486,7 +519,7 @@ def test_the_page_has_no_inline_style_or_script_and_draws_accessible_charts(
     assert main.count("<svg") >= 5
     for svg in re.findall(r"<svg\b[^>]*>", main):
         assert ('role="img"' in svg and "aria-label=" in svg) or 'aria-hidden="true"' in svg
-    assert main.count("<caption>") >= 6
+    assert main.count("<caption id=") >= 6
     assert 'fill="#0d6efd"' in main and 'fill="#b45309"' in main
     assert "cdn" not in html.casefold()
 
