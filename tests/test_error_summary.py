@@ -102,3 +102,12 @@ def test_the_people_at_the_client_look_the_same_when_the_form_comes_back(client_
     assert 'class="form-check-input"' in before
     assert 'class="form-check-input"' in after
     assert "checked" in after
+
+
+def test_the_story_editor(client_for, cast, version):
+    """The story editor lays its fields out one by one and includes the summary itself."""
+    response = client_for(cast.marketer).post("/stories/new/", {"title": "", "channel": "web"})
+    assert response.status_code == 200
+    links = dict(_summary(response))
+    assert links["#id_title"] == "This field is required."
+    assert "#id_pillars_0" in links

@@ -63,3 +63,11 @@ def test_a_send_back_comment_is_rendered_as_markdown(cast, client_for, version):
         html = _html(client.get(url))
         assert LIST in html, url
         assert "alert(1)" not in html, url
+
+
+def test_a_send_back_comment_reads_as_written_in_the_editor(cast, client_for, version):
+    story = services.story_submit(story=make_story(author=cast.marketer, version=version))
+    services.story_send_back(story=story, comment=COMMENT)
+    html = _html(client_for(cast.marketer).get(f"/stories/{story.pk}/edit/"))
+    assert LIST in html
+    assert "alert(1)" not in html
