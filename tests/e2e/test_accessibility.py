@@ -1,6 +1,7 @@
 """The main pages (tests/main_pages.py), each as the person who sees it, have no serious or
-critical accessibility violation that axe-core finds in Chromium. axe comes from npm
-(package.json) and is injected by the test: users never load it."""
+critical accessibility violation that axe-core finds in Chromium, and none scrolls sideways
+on a phone. axe comes from npm (package.json) and is injected by the test: users never
+load it."""
 
 import pytest
 from django.conf import settings
@@ -9,19 +10,20 @@ from django.test import Client
 from tests.main_pages import AXE, MAIN_PAGES, build_world, require_tool
 
 SEVERE = {"serious", "critical"}
+PHONE = {"width": 375, "height": 812}
 
 
 @pytest.fixture
 def open_as(browser, live_server, console_errors):
-    """open_as(user, path) → a page at `path`, signed in as `user` (None: nobody).
+    """open_as(user, path[, viewport]) → a page at `path`, signed in as `user` (None: nobody).
     A context of its own that bypasses the Content Security Policy, which would block
     the injected axe script; the pages' own errors are still collected."""
     contexts = {}
 
-    def go(user, path):
-        key = user.username if user else None
+    def go(user, path, viewport=None):
+        key = (user.username if user else None, str(viewport))
         if key not in contexts:
-            context = browser.new_context(bypass_csp=True)
+            context = browser.new_context(bypass_csp=True, viewport=viewport)
             if user:
                 client = Client()
                 client.force_login(user)
@@ -66,3 +68,15 @@ def test_the_main_pages_have_no_serious_accessibility_violations(cast, open_as):
                     f"{violation['id']}: {violation['help']} ({len(nodes)}×: {targets})"
                 )
     assert not found, f"{len(found)} serious or critical violation(s):\n" + "\n".join(found)
+
+
+def test_no_main_page_scrolls_sideways_on_a_phone(cast, open_as):
+    world = build_world(cast)
+    wide = []
+    for name, role, path in MAIN_PAGES:
+        url = path(world)
+        page = open_as(getattr(cast, role) if role else None, url, viewport=PHONE)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            wide.append(f"  {name} ({url}) as {role or 'anonymous'}: {width} px")
+    assert not wide, f"{len(wide)} page(s) wider than {PHONE['width']} px:\n" + "\n".join(wide)
