@@ -185,6 +185,9 @@ class Pillar(VersionPart):
     """A key message: what the company wants every story and conversation to carry."""
 
     version = models.ForeignKey(PlumbLineVersion, on_delete=models.CASCADE, related_name="pillars")
+
+    # What a list shows of a pillar tagged on an entry: Pillar.objects.only(*LABEL_FIELDS).
+    LABEL_FIELDS = ("version", "key", "title", "position")
     key = models.SlugField(
         max_length=60,
         help_text="A short, stable name (letters, numbers, hyphens) that follows this pillar "

@@ -37,7 +37,7 @@ sales_only = require(may_see_sales_records, hide=True)
 def with_tags(conversations):
     """What a list of conversations shows of each: its client, rep, pillars and topics."""
     return conversations.select_related("client", "rep").prefetch_related(
-        Prefetch("pillars", queryset=Pillar.objects.order_by("position")),
+        Prefetch("pillars", queryset=Pillar.objects.only(*Pillar.LABEL_FIELDS)),
         Prefetch("tco_topics", queryset=TcoTopic.objects.order_by("position")),
     )
 
