@@ -281,3 +281,6 @@ PLUMBLINE_STORY_REVIEW_DAYS = env_int("PLUMBLINE_STORY_REVIEW_DAYS", 90)
 # How long the dashboard keeps a person's figures in the cache. Any change they count makes
 # them stale at once (stories/generations.py); this only bounds the memory. 0: no cache.
 PLUMBLINE_DASHBOARD_CACHE_SECONDS = env_int("PLUMBLINE_DASHBOARD_CACHE_SECONDS", 15 * 60)
+# How long a list's rows stay cached for a viewer (stories/list_cache.py); any change they
+# show makes them stale at once. 0: no cache.
+PLUMBLINE_LIST_CACHE_SECONDS = env_int("PLUMBLINE_LIST_CACHE_SECONDS", 15 * 60)

@@ -38,3 +38,15 @@ class StoriesConfig(AppConfig):
         for model in (Membership, Team, User):
             post_save.connect(people_changed, sender=model, dispatch_uid=f"figures-{model}")
             post_delete.connect(people_changed, sender=model, dispatch_uid=f"figures-{model}-")
+
+        from django.db.models.signals import m2m_changed
+
+        from stories.list_cache import rows_changed, shown_models
+
+        # The cached list rows are stale once anything they show changes.
+        models, links = shown_models()
+        for model in models:
+            post_save.connect(rows_changed, sender=model, dispatch_uid=f"lists-{model}")
+            post_delete.connect(rows_changed, sender=model, dispatch_uid=f"lists-{model}-")
+        for link in links:
+            m2m_changed.connect(rows_changed, sender=link, dispatch_uid=f"lists-{link}")

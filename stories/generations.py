@@ -7,6 +7,8 @@ query per request, which every process shares with every other: no process can m
 change another one made.
 
 - FIGURES: the dashboard's figures. Entries, the re-check, teams, memberships and names.
+- LISTS: the rows of the list pages (stories/list_cache.py). Every saved or deleted row of
+  what they show, and the re-check.
 
 The number moves on when the writer's transaction commits, not inside it: one row updated
 by every writer would otherwise make them wait for each other.
@@ -20,6 +22,7 @@ from django.db.models import F
 from stories.models import Generation
 
 FIGURES = "figures"
+LISTS = "lists"
 
 
 def _bump(name: str) -> None:
@@ -36,4 +39,4 @@ def changed(*names: str) -> None:
 def numbers() -> dict[str, int]:
     """Every kind's current number (0 for a kind never changed), in one query."""
     found = dict(Generation.objects.values_list("name", "number"))
-    return {name: found.get(name, 0) for name in (FIGURES,)}
+    return {name: found.get(name, 0) for name in (FIGURES, LISTS)}

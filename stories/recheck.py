@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from plumbline.consistency import Report
 from plumbline.models import PlumbLineVersion
-from stories import rollups
+from stories import generations, rollups
 
 # entries.check: the checker as AlignedEntry.run_check calls it.
 from stories.models import (
@@ -221,6 +221,7 @@ def _recheck_entries(model, run, *, after: int, limit: int, now) -> tuple[int, i
         )
     else:
         rollups.figures_changed()  # published stories' scores are on the dashboard
+    generations.changed(generations.LISTS)  # the scores were written without saving rows
     return len(rows), rows[-1].pk
 
 

@@ -26,3 +26,4 @@ TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
 # Tests run inside a transaction, where nothing commits and so the cache would never hear
 # of a change; tests/stories/test_dashboard_cache.py turns it on with commits.
 PLUMBLINE_DASHBOARD_CACHE_SECONDS = 0
+PLUMBLINE_LIST_CACHE_SECONDS = 0

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from plumbline.models import Pillar, PlumbLineVersion
-from stories import services
+from stories import list_cache, services
 from stories.filters import ConversationFilter, filters_panel_only, filters_wanted
 from stories.forms import CLIENT_JUST_ADDED, STALE_FORM, ConversationForm, as_id, stale_form
 from stories.live_check import form_report, live_check_response
@@ -57,15 +57,26 @@ def conversation_list(request):
         first = conversations.order_by(*NEWEST_FIRST.order_by())[:PAGE_SIZE]
         filters.offer_clients(conversation.client for conversation in first)
         return render(request, "stories/_conversation_filters.html", {"filters": filters})
-    page = paginate(request, conversations, NEWEST_FIRST, size=PAGE_SIZE, salt="conversations")
-    if filters.is_bound:
-        filters.offer_clients(conversation.client for conversation in page.object_list)
+    shown_filters = filters if filters.is_bound else None
+
+    def rows():
+        page = paginate(request, conversations, NEWEST_FIRST, size=PAGE_SIZE, salt="conversations")
+        if filters.is_bound:
+            filters.offer_clients(conversation.client for conversation in page.object_list)
+        return {"page": page, "filters": shown_filters}
+
     return render(
         request,
         "stories/conversation_list.html",
         {
-            "page": page,
-            "filters": filters if filters.is_bound else None,
+            "rows": list_cache.rows(
+                request,
+                "conversations",
+                "stories/_conversation_rows.html",
+                rows,
+                cacheable=not filters.is_bound,
+            ),
+            "filters": shown_filters,
             "may_log": may_log_conversations(user),
         },
     )

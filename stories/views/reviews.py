@@ -9,12 +9,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from plumbline.models import PlumbLineVersion
-from stories import recheck, services
+from stories import list_cache, recheck, services
 from stories.csv_export import csv_response
 from stories.filters import QueueFilter, filters_panel_only, filters_wanted
 from stories.forms import ReviewForm
 from stories.markdown import render_markdown
 from stories.models import Conversation, Notification, RecheckRun, Review, Story
+from stories.pagination import CURSOR
 from stories.permissions import (
     get_conversation_for,
     get_story_for,
@@ -55,18 +56,27 @@ def queue(request):
     filters = _queue_filters(request)
     if filters_panel_only(request):
         return render(request, "stories/_queue_filters.html", {"filters": filters})
-    page = queue_page(request, request.user, version, filters)
+    shown_filters = filters if filters.is_bound else None
+
+    def rows():
+        page = queue_page(request, request.user, version, filters)
+        return {"page": page, "filters": shown_filters, "version": version}
+
     run = None
     if may_follow_rechecks(request.user):
         run = RecheckRun.objects.filter(version=version).first()
+    query = request.GET.copy()  # the filters, for the CSV link
+    query.pop(CURSOR, None)
     return render(
         request,
         "stories/review_queue.html",
         {
             "version": version,
-            "filters": filters if filters.is_bound else None,
-            "page": page,
-            "query": page.first_url.partition("?")[2],  # the filters, for the CSV link
+            "filters": shown_filters,
+            "rows": list_cache.rows(
+                request, "queue", "stories/_queue_rows.html", rows, cacheable=not filters.is_bound
+            ),
+            "query": query.urlencode(),
             "run": run,
         },
     )

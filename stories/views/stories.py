@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from plumbline.diff import text_diff
 from plumbline.models import Pillar, PlumbLineVersion
-from stories import services
+from stories import list_cache, services
 from stories.filters import StoryFilter, filters_panel_only, filters_wanted
 from stories.forms import STALE_FORM, PublishForm, SendBackForm, StoryForm, stale_form
 from stories.live_check import form_report, live_check_response
@@ -78,14 +78,23 @@ def library(request):
         .defer(*Story.LIST_DEFERRED)
         .prefetch_related("audiences")
     )
-    page = paginate(request, stories, SORTS[sort], size=PAGE_SIZE, salt=f"stories.library:{sort}")
+    shown_filters = filters if filters.is_bound else None
+    may_write = may_write_stories(user)
+
+    def rows():
+        salt = f"stories.library:{sort}"
+        page = paginate(request, stories, SORTS[sort], size=PAGE_SIZE, salt=salt)
+        return {"page": page, "filters": shown_filters, "may_write": may_write}
+
     return render(
         request,
         "stories/story_list.html",
         {
-            "page": page,
-            "filters": filters if filters.is_bound else None,
-            "may_write": may_write_stories(user),
+            "rows": list_cache.rows(
+                request, "library", "stories/_story_rows.html", rows, cacheable=not filters.is_bound
+            ),
+            "filters": shown_filters,
+            "may_write": may_write,
         },
     )
 
