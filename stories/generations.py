@@ -36,6 +36,12 @@ def changed(*names: str) -> None:
         transaction.on_commit(partial(_bump, name))
 
 
+def only_a_sign_in(update_fields) -> bool:
+    """Whether a save was only a sign-in's (Django saves the user's last_login on each):
+    nothing any cache holds changed."""
+    return bool(update_fields) and set(update_fields) <= {"last_login"}
+
+
 def numbers() -> dict[str, int]:
     """Every kind's current number (0 for a kind never changed), in one query."""
     found = dict(Generation.objects.values_list("name", "number"))

@@ -53,7 +53,7 @@ def shown_models():
 def rows_changed(sender, update_fields=None, **kwargs) -> None:
     """A signal receiver (post_save, post_delete, m2m_changed): the lists are stale once
     this commits."""
-    if update_fields and set(update_fields) <= {"last_login"}:
-        return  # every sign-in saves the user; no list shows it
-    if kwargs.get("action", "post_").startswith("post_"):
+    if generations.only_a_sign_in(update_fields):
+        return
+    if kwargs.get("action", "post_").startswith("post_"):  # m2m_changed: after the change
         generations.changed(generations.LISTS)

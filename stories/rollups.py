@@ -272,8 +272,8 @@ def figures_changed() -> None:
 def people_changed(sender, update_fields=None, **kwargs) -> None:
     """A signal receiver: teams, memberships and names decide whose figures are whose, and
     whom the filters offer."""
-    if update_fields and set(update_fields) <= {"last_login"}:
-        return  # every sign-in saves the user; nothing on the dashboard changes
+    if generations.only_a_sign_in(update_fields):
+        return
     generations.changed(generations.FIGURES)
 
 

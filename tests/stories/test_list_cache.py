@@ -161,3 +161,13 @@ def test_the_recheck_moves_the_lists_on(cast, world, version, django_capture_on_
     with django_capture_on_commit_callbacks(execute=True):
         recheck.recheck_batch(run.pk)
     assert generations.numbers()[generations.LISTS] > before
+
+
+def test_a_sign_in_leaves_the_lists_cached(cast, django_capture_on_commit_callbacks):
+    before = generations.numbers()[generations.LISTS]
+    with django_capture_on_commit_callbacks(execute=True):
+        cast.rep.save(update_fields=["last_login"])  # what every sign-in does
+    assert generations.numbers()[generations.LISTS] == before
+    with django_capture_on_commit_callbacks(execute=True):
+        cast.rep.save(update_fields=["first_name"])
+    assert generations.numbers()[generations.LISTS] == before + 1
